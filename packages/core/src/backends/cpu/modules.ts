@@ -1,0 +1,4 @@
+import type { Kernel } from '../../backend.js';
+
+/** Kernel tables of the CPU backend beyond elementwise and copy (one module per op family). */
+export const kernelModules: Record<string, Kernel>[] = [];

@@ -1,0 +1,63 @@
+/**
+ * @kindling/core: tensors, dtypes, views, every op, the CPU backend, seeded RNG and safetensors.
+ * @packageDocumentation
+ */
+import './backends/cpu/index.js';
+
+export { Tensor, type TensorOrScalar, type Dims, type NestedArray } from './tensor.js';
+export * from './errors.js';
+export {
+  type DType,
+  DTYPES,
+  type TypedArray,
+  itemSize,
+  isFloating,
+  promoteTypes,
+  defaultFloat as getDefaultDType,
+  setDefaultDType,
+} from './dtype.js';
+export { type Shape, broadcastShapes, shapeNumel } from './shape.js';
+export { Storage, type DeviceName } from './storage.js';
+export {
+  dispatch,
+  dispatch1,
+  installLayer,
+  type Attrs,
+  type DispatchFn,
+  type DispatchLayer,
+} from './dispatch.js';
+export { type Backend, type Kernel, registerBackend, getBackend } from './backend.js';
+export { setAutogradHooks, type AutogradHooks } from './autograd-hooks.js';
+export { resultType } from './ops/promote.js';
+export * from './ops/creation.js';
+export * from './ops/elementwise.js';
+export { cast, contiguous, copy_, toDevice } from './ops/copy.js';
+export { scalarTensor } from './ops/scalar.js';
+export {
+  view,
+  reshape,
+  permute,
+  transpose,
+  t,
+  expand,
+  squeeze,
+  unsqueeze,
+  flatten,
+  unflatten,
+  slice,
+  narrow,
+  select,
+  index,
+  sliceOf,
+  asStrided,
+  split,
+  chunk,
+  unbind,
+  type IndexItem,
+  type Slice,
+} from './views.js';
+export * from './ops/reduce.js';
+export * from './ops/linalg.js';
+export * from './ops/shape-ops.js';
+export * from './ops/indexing.js';
+export { formatTensor } from './format.js';

@@ -1,0 +1,2 @@
+/** Public surface of @kindling/hub. */
+export const VERSION = '0.0.0';

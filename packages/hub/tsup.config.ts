@@ -1,0 +1,3 @@
+import { kindlingBuild } from '../../tsup.shared.ts';
+
+export default kindlingBuild();

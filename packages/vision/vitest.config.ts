@@ -1,0 +1,3 @@
+import { kindlingProject } from '../../vitest.shared.ts';
+
+export default kindlingProject('vision');

@@ -88,7 +88,7 @@ export function checkShape(shape: Shape, op: string): number[] {
 /** Resolves one `-1` in a view/reshape shape against the element count. */
 export function inferViewShape(shape: Shape, numel: number, op: string): number[] {
   const out = [...shape];
-  const neg = out.findIndex((s) => s === -1);
+  const neg = out.indexOf(-1);
   if (out.filter((s) => s === -1).length > 1)
     throw new ValueError(`${op}: only one dimension can be inferred, got ${fmtShape(shape)}`);
   for (const s of out)

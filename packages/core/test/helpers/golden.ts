@@ -62,7 +62,7 @@ export function expectMatches(actual: Result, expected: Value, tol: Tolerance = 
     const arr = isVI(actual) ? [actual.values, actual.indices] : (actual as Result[]);
     expect(Array.isArray(arr), `${where}: expected a list`).toBe(true);
     expect(arr.length, `${where}: list length`).toBe(expected.length);
-    expected.forEach((e, i) => expectMatches(arr[i], e, tol, `${where}[${i}]`));
+    for (let i = 0; i < expected.length; i++) expectMatches(arr[i], expected[i], tol, `${where}[${i}]`);
     return;
   }
   if (!isSpec(expected)) {

@@ -85,12 +85,10 @@ export function coalesce(
     const last = outShape.length - 1;
     if (last >= 0 && strides.every((s, k) => outStrides[k][last] === s[d] * shape[d])) {
       outShape[last] *= shape[d];
-      strides.forEach((s, k) => {
-        outStrides[k][last] = s[d];
-      });
+      for (let k = 0; k < strides.length; k++) outStrides[k][last] = strides[k][d];
     } else {
       outShape.push(shape[d]);
-      strides.forEach((s, k) => outStrides[k].push(s[d]));
+      for (let k = 0; k < strides.length; k++) outStrides[k].push(strides[k][d]);
     }
   }
   return { shape: outShape, strides: outStrides };

@@ -42,7 +42,9 @@ export function formatTensor(t: Tensor): string {
       summarize && n > 2 * EDGE
         ? [0, 1, 2, null, n - 3, n - 2, n - 1]
         : Array.from({ length: n }, (_, i) => i);
-    const parts = idx.map((i) => (i === null ? '...' : build(dim + 1, start + i * strides[dim])));
+    const parts = idx.map((i) =>
+      i === null ? (dim === t.ndim - 1 ? ' ...' : '...') : build(dim + 1, start + i * strides[dim]),
+    );
     if (dim === t.ndim - 1) return `[${parts.join(', ')}]`;
     const sep = `,${'\n'.repeat(t.ndim - dim - 1)}${' '.repeat(indent + dim + 1)}`;
     return `[${parts.join(sep)}]`;

@@ -199,7 +199,8 @@ export function linspace(start: number, end: number, steps: number, options?: Te
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Symmetric evaluation from both ends, as PyTorch does, so the last value is exactly `end`.
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) vals[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+  for (let i = 0; i < steps; i++)
+    vals[i] = steps === 1 ? start : i < half ? start + step * i : end - step * (steps - 1 - i);
   return fromHost(encodeValues(vals, dtype), [steps], dtype, options);
 }
 

@@ -1,4 +1,5 @@
 import type { Kernel } from '../../backend.js';
+import { reduceKernels } from './reduce.js';
 
 /** Kernel tables of the CPU backend beyond elementwise and copy (one module per op family). */
-export const kernelModules: Record<string, Kernel>[] = [];
+export const kernelModules: Record<string, Kernel>[] = [reduceKernels];

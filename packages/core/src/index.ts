@@ -58,6 +58,7 @@ export {
 } from './views.js';
 export * from './ops/reduce.js';
 export * from './ops/linalg.js';
+export * from './ops/einsum.js';
 export * from './ops/shape-ops.js';
 export * from './ops/indexing.js';
 export { formatTensor } from './format.js';

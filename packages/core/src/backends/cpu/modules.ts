@@ -1,5 +1,6 @@
 import type { Kernel } from '../../backend.js';
+import { matmulKernels } from './matmul.js';
 import { reduceKernels } from './reduce.js';
 
 /** Kernel tables of the CPU backend beyond elementwise and copy (one module per op family). */
-export const kernelModules: Record<string, Kernel>[] = [reduceKernels];
+export const kernelModules: Record<string, Kernel>[] = [reduceKernels, matmulKernels];

@@ -21,8 +21,9 @@ export function contiguousStrides(shape: Shape): number[] {
   return strides;
 }
 
-/** Whether strides describe a row-major contiguous layout (size-1 dims may have any stride). */
+/** Whether strides describe a row-major contiguous layout (size-1 dims may have any stride; empty is contiguous). */
 export function isContiguousLayout(shape: Shape, strides: readonly number[]): boolean {
+  if (shape.includes(0)) return true; // an empty tensor has no layout to violate, as in PyTorch
   let expected = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     if (shape[i] === 1) continue;

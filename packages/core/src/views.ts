@@ -43,7 +43,8 @@ export const viewKernels: Record<string, Kernel> = {
 
 /** Strides for viewing `x` as `shape` without copying, or null when the layout does not allow it. */
 function viewStrides(x: Tensor, shape: readonly number[]): number[] | null {
-  if (x.isContiguous()) {
+  // An empty tensor can take any shape of the same (zero) numel, as in PyTorch's computeStride.
+  if (x.isContiguous() || x.numel === 0) {
     const strides = new Array<number>(shape.length);
     let s = 1;
     for (let i = shape.length - 1; i >= 0; i--) {
@@ -53,7 +54,6 @@ function viewStrides(x: Tensor, shape: readonly number[]): number[] | null {
     return strides;
   }
   // PyTorch's computeStride: split old dims into chunks of contiguous memory and map new dims onto them.
-  if (x.numel === 0) return null;
   const newStrides = new Array<number>(shape.length);
   let viewD = shape.length - 1;
   let chunkBase = x.strides[x.ndim - 1];

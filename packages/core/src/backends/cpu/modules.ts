@@ -1,6 +1,7 @@
 import type { Kernel } from '../../backend.js';
+import { indexingKernels } from './indexing.js';
 import { matmulKernels } from './matmul.js';
 import { reduceKernels } from './reduce.js';
 
 /** Kernel tables of the CPU backend beyond elementwise and copy (one module per op family). */
-export const kernelModules: Record<string, Kernel>[] = [reduceKernels, matmulKernels];
+export const kernelModules: Record<string, Kernel>[] = [reduceKernels, matmulKernels, indexingKernels];

@@ -61,4 +61,23 @@ export * from './ops/linalg.js';
 export * from './ops/einsum.js';
 export * from './ops/shape-ops.js';
 export * from './ops/indexing.js';
+export * from './ops/nn-kernels.js';
+export * from './ops/conv.js';
+export * from './ops/pool.js';
+export * from './ops/interpolate.js';
+export * from './ops/embedding.js';
+export * from './ops/attention.js';
 export { formatTensor } from './format.js';
+export * from './ops/random.js';
+export {
+  Generator,
+  manualSeed,
+  defaultGenerator,
+  seed,
+  initialSeed,
+  getRngState,
+  setRngState,
+  type Seed,
+  type GeneratorState,
+} from './random/generator.js';
+export * from './io/safetensors.js';

@@ -1,7 +1,15 @@
 import type { Kernel } from '../../backend.js';
+import { convKernels } from './conv.js';
 import { indexingKernels } from './indexing.js';
 import { matmulKernels } from './matmul.js';
+import { randomKernels } from './random.js';
 import { reduceKernels } from './reduce.js';
 
 /** Kernel tables of the CPU backend beyond elementwise and copy (one module per op family). */
-export const kernelModules: Record<string, Kernel>[] = [reduceKernels, matmulKernels, indexingKernels];
+export const kernelModules: Record<string, Kernel>[] = [
+  randomKernels,
+  reduceKernels,
+  convKernels,
+  indexingKernels,
+  matmulKernels,
+];

@@ -1,0 +1,32 @@
+/**
+ * Runs every `*.bench.mjs` in this folder, in name order, each in its own Node process (so one
+ * benchmark's JIT state and garbage do not skew the next). Build first: `npx tsup` (the benchmarks
+ * import the built `@kindling/core`). Usage: `node bench/run.mjs [filter]` (`pnpm bench`).
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const filter = process.argv[2];
+const files = readdirSync(here)
+  .filter((f) => f.endsWith('.bench.mjs') && (!filter || f.includes(filter)))
+  .sort();
+
+if (files.length === 0) {
+  console.error(`no benchmarks found in ${here}${filter ? ` matching '${filter}'` : ''}`);
+  process.exit(1);
+}
+
+let failed = 0;
+for (const file of files) {
+  console.log(`\n# ${file}`);
+  const r = spawnSync(process.execPath, [join(here, file)], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    failed++;
+    console.error(`${file} failed (${r.signal ?? `exit code ${r.status}`})`);
+  }
+}
+console.log(`\n${files.length - failed} of ${files.length} benchmark files ran`);
+process.exit(failed ? 1 : 0);

@@ -50,6 +50,7 @@ export {
   index,
   sliceOf,
   asStrided,
+  viewKernels,
   split,
   chunk,
   unbind,

@@ -3,7 +3,8 @@ import { Module } from './module.js';
 import { Parameter } from './parameter.js';
 
 function checkIndex(i: number, n: number, what: string): number {
-  if (!Number.isInteger(i) || i < -n || i >= n) throw new IndexError(`${what}: index ${i} is out of range for length ${n}`);
+  if (!Number.isInteger(i) || i < -n || i >= n)
+    throw new IndexError(`${what}: index ${i} is out of range for length ${n}`);
   return i < 0 ? i + n : i;
 }
 
@@ -11,7 +12,7 @@ function checkIndex(i: number, n: number, what: string): number {
 export class Sequential extends Module {
   constructor(...modules: Module[]) {
     super();
-    modules.forEach((m, i) => this.registerModule(String(i), m));
+    for (let i = 0; i < modules.length; i++) this.registerModule(String(i), modules[i]);
   }
   /** Number of modules. */
   get length(): number {

@@ -1,5 +1,5 @@
 import { noGrad } from '@kindling/autograd';
-import { type DeviceName, type DType, isFloating, KindlingError, Tensor } from '@kindling/core';
+import { type DeviceName, type DType, isFloating, KindlingError, type Tensor } from '@kindling/core';
 import { Parameter } from './parameter.js';
 
 /** A checkpoint: parameter and buffer tensors by their PyTorch-style dotted names. */
@@ -75,7 +75,8 @@ export abstract class Module {
 
   /** Registers (or replaces) a buffer: state that is not learned, such as BatchNorm's running mean. */
   registerBuffer(name: string, value: Tensor | null, options?: { persistent?: boolean }): void {
-    if (name.includes('.') || name === '') throw new KindlingError(`registerBuffer: invalid buffer name '${name}'`);
+    if (name.includes('.') || name === '')
+      throw new KindlingError(`registerBuffer: invalid buffer name '${name}'`);
     this[BUFFERS].set(name, value);
     if (options?.persistent === false) this[NON_PERSISTENT].add(name);
     else this[NON_PERSISTENT].delete(name);
@@ -198,21 +199,38 @@ export abstract class Module {
 
   /** Converts parameters and buffers (floating ones only, for a dtype) to a device and/or dtype, in place. */
   to(target: DeviceName | DType | { device?: DeviceName; dtype?: DType }): this {
-    const t = typeof target === 'string' ? (target === 'cpu' || target === 'webgpu' ? { device: target } : { dtype: target as DType }) : target;
+    const t =
+      typeof target === 'string'
+        ? target === 'cpu' || target === 'webgpu'
+          ? { device: target }
+          : { dtype: target as DType }
+        : target;
     const convert = (x: Tensor) => {
       const dtype = t.dtype && isFloating(x.dtype) ? t.dtype : undefined;
       return x.to({ device: t.device, dtype });
     };
+    // Shared (tied) parameters and buffers are converted once, so they stay shared.
+    const done = new Map<Tensor, Tensor>();
     noGrad(() => {
       for (const m of this.modules()) {
         for (const [k, p] of [...m.ownParameters()]) {
-          const c = convert(p);
-          if (c !== p) {
-            const np = new Parameter(c.detach(), p.requiresGrad);
-            (m as Record<string, unknown>)[k] = np;
+          let np = done.get(p);
+          if (!np) {
+            const c = convert(p);
+            np = c === p ? p : new Parameter(c.detach(), p.requiresGrad);
+            done.set(p, np);
           }
+          if (np !== p) (m as unknown as Record<string, unknown>)[k] = np;
         }
-        for (const [k, b] of m[BUFFERS]) if (b) m[BUFFERS].set(k, convert(b));
+        for (const [k, b] of m[BUFFERS]) {
+          if (!b) continue;
+          let nb = done.get(b);
+          if (!nb) {
+            nb = convert(b);
+            done.set(b, nb);
+          }
+          m[BUFFERS].set(k, nb);
+        }
       }
     });
     return this;
@@ -221,12 +239,20 @@ export abstract class Module {
   /** Parameters and persistent buffers by dotted name, detached (sharing storage). */
   stateDict(options?: { prefix?: string }): StateDict {
     const out: StateDict = {};
-    for (const [modName, mod] of this.namedModules()) {
+    // Like PyTorch, a module reachable by several paths (or a shared parameter) appears under every
+    // name, so tied weights save and load by all their keys; only cycles are cut.
+    const visit = (mod: Module, modName: string, path: Set<Module>) => {
+      if (path.has(mod)) return;
+      path.add(mod);
       for (const [k, p] of mod.ownParameters()) out[joinName(options?.prefix, modName, k)] = p.detach();
       for (const [k, b] of mod[BUFFERS]) {
         if (b && !mod[NON_PERSISTENT].has(k)) out[joinName(options?.prefix, modName, k)] = b.detach();
       }
-    }
+      for (const [name, child] of mod.namedChildren())
+        visit(child, modName ? `${modName}.${name}` : name, path);
+      path.delete(mod);
+    };
+    visit(this, '', new Set());
     return out;
   }
 
@@ -234,7 +260,10 @@ export abstract class Module {
    * Copies a state dict into this module's parameters and buffers. With `strict` (default) every
    * key must match; all missing, unexpected and mis-shaped keys are reported together.
    */
-  loadStateDict(stateDict: StateDict, options?: { strict?: boolean }): { missingKeys: string[]; unexpectedKeys: string[] } {
+  loadStateDict(
+    stateDict: StateDict,
+    options?: { strict?: boolean },
+  ): { missingKeys: string[]; unexpectedKeys: string[] } {
     const strict = options?.strict ?? true;
     const own = this.stateDict();
     const missingKeys = Object.keys(own).filter((k) => !(k in stateDict));
@@ -244,7 +273,9 @@ export abstract class Module {
       const src = stateDict[k];
       if (!src) continue;
       if (src.shape.length !== dst.shape.length || src.shape.some((s, i) => s !== dst.shape[i])) {
-        shapeMismatches.push(`${k}: checkpoint has [${src.shape.join(', ')}], model has [${dst.shape.join(', ')}]`);
+        shapeMismatches.push(
+          `${k}: checkpoint has [${src.shape.join(', ')}], model has [${dst.shape.join(', ')}]`,
+        );
       }
     }
     if (shapeMismatches.length || (strict && (missingKeys.length || unexpectedKeys.length))) {

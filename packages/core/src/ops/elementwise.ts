@@ -230,11 +230,14 @@ export function where(condition: Tensor, a: Operand, b: Operand): Tensor {
   return dispatch1('where', [fit(cond, 'bool'), fit(ta, dtype), fit(tb, dtype)], { dtype });
 }
 
-/** Clamps into `[min, max]`; either bound may be omitted (NaN propagates). */
+/**
+ * Clamps into `[min, max]`; either bound may be omitted. NaN propagates, a value exactly at a bound
+ * passes its whole gradient (as PyTorch), and `min > max` gives `max` everywhere.
+ */
 export function clamp(x: Tensor, min?: Operand | null, max?: Operand | null): Tensor {
   let out = x;
-  if (min !== undefined && min !== null) out = maximum(out, min);
-  if (max !== undefined && max !== null) out = minimum(out, max);
+  if (min !== undefined && min !== null) out = where(lt(out, min), min, out);
+  if (max !== undefined && max !== null) out = where(gt(out, max), max, out);
   if (out === x) return cast(x, x.dtype, true);
   return out;
 }

@@ -265,10 +265,19 @@ export function norm(x: Tensor, p: number | 'fro' = 2, dim?: Dims, options?: Red
     }
     return reduce(ord > 0 ? 'amax' : 'amin', abs(x), dims, keepdim, x.dtype);
   }
-  if (ord === 2) return sqrt(reduce('sum', mul(x, x), dims, keepdim, x.dtype));
+  if (ord === 2) return rootOfSum(reduce('sum', mul(x, x), dims, keepdim, x.dtype), sqrt);
   if (ord === 1) return reduce('sum', abs(x), dims, keepdim, x.dtype);
   if (ord === 0) return reduce('sum', cast(ne(x, 0), x.dtype), dims, keepdim, x.dtype);
-  return pow(reduce('sum', pow(abs(x), ord), dims, keepdim, x.dtype), 1 / ord);
+  return rootOfSum(reduce('sum', pow(abs(x), ord), dims, keepdim, x.dtype), (t) => pow(t, 1 / ord));
+}
+
+/**
+ * `root(s)` where s > 0 and 0 where s == 0, written so the gradient at a zero norm is 0 (as
+ * PyTorch's norm backward gives) instead of 0 * inf = NaN.
+ */
+function rootOfSum(s: Tensor, root: (t: Tensor) => Tensor): Tensor {
+  const positive = ne(s, 0); // s is a sum of non-negative terms (or NaN, which must propagate)
+  return where(positive, root(where(positive, s, 1)), 0);
 }
 
 /**

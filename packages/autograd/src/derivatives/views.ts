@@ -1,0 +1,54 @@
+import { type Attrs, type DType, cast, dispatch1, permute, reshape, zeros } from '@kindling/core';
+import { asStridedBackward } from './as-strided.js';
+import type { DerivativeTable } from './types.js';
+import { sumToShape, zerosOf } from './util.js';
+
+/** `slice` attributes (already normalized by core: 0 <= start <= end <= size, step >= 1). */
+function sliceAttrs(a: Attrs): Attrs {
+  return { dim: a.dim, start: a.start, end: a.end, step: a.step };
+}
+
+/** Derivatives of the view primitives (they share storage, but differentiate like copies). */
+export const viewDerivatives: DerivativeTable = {
+  view: { backward: (ctx) => [reshape(ctx.grad, ctx.inputShape(0))] },
+  permute: {
+    backward(ctx) {
+      const dims = ctx.attrs.dims as number[];
+      const inv = new Array<number>(dims.length);
+      for (let i = 0; i < dims.length; i++) inv[dims[i]] = i;
+      return [permute(ctx.grad, inv)];
+    },
+  },
+  // Broadcasting: sum the gradient back to the input shape.
+  expand: { backward: (ctx) => [sumToShape(ctx.grad, ctx.inputShape(0))] },
+  slice: {
+    backward: (ctx) => [
+      dispatch1('sliceScatter', [zerosOf(ctx, 0, ctx.grad), ctx.grad], sliceAttrs(ctx.attrs)),
+    ],
+  },
+  asStrided: {
+    backward: (ctx) => [asStridedBackward(ctx.grad, ctx.attrs, ctx.inputGeometry(0))],
+  },
+};
+
+/** Derivatives of the copy primitives. */
+export const copyDerivatives: DerivativeTable = {
+  // The cast back to the input dtype (also `contiguous()`, which is a same-dtype cast).
+  cast: { backward: (ctx) => [cast(ctx.grad, ctx.inputDType(0) as DType)] },
+  // In place into inputs[0]: the old value is overwritten, the gradient goes to the source (already
+  // converted and expanded to the destination by core, whose own ops differentiate back).
+  copy_: { backward: (ctx) => [null, ctx.grad] },
+  // inputs [base, src]: the slice region comes from src, the rest from base.
+  sliceScatter: {
+    backward(ctx) {
+      const g = ctx.grad;
+      const a = sliceAttrs(ctx.attrs);
+      return [
+        ctx.needs(0)
+          ? dispatch1('sliceScatter', [g, zeros(ctx.inputShape(1), { dtype: g.dtype, device: g.device })], a)
+          : null,
+        ctx.needs(1) ? dispatch1('slice', [g], a) : null,
+      ];
+    },
+  },
+};

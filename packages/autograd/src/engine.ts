@@ -156,7 +156,6 @@ export function runBackward(
     }
   }
   const captured: (Tensor | null)[] = captures ? captures.map(() => null) : [];
-  const executed: Node[] = [];
 
   while (ready.size) {
     const node = ready.pop();
@@ -191,7 +190,8 @@ export function runBackward(
       if (grads[0]) accumulateGrad(node.variable, grads[0], createGraph);
     } else if (grads.some((g) => g)) {
       outs = withGradMode(createGraph, () => node.apply(grads));
-      executed.push(node);
+      // Each node runs once per pass: free what it saved now, not at the end of the pass.
+      if (!options.retainGraph) node.release();
     }
     for (let i = 0; i < node.next.length; i++) {
       const e = node.next[i];
@@ -220,6 +220,5 @@ export function runBackward(
       }
     }
   }
-  if (!options.retainGraph) for (const n of executed) n.release();
   return captured;
 }

@@ -1,3 +1,3 @@
 import { kindlingBuild } from '../../tsup.shared.ts';
 
-export default kindlingBuild();
+export default kindlingBuild({ entry: ['src/index.ts', 'src/server.ts', 'src/cli.ts'] });

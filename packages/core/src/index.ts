@@ -31,7 +31,16 @@ export { setAutogradHooks, type AutogradHooks } from './autograd-hooks.js';
 export { resultType } from './ops/promote.js';
 export * from './ops/creation.js';
 export * from './ops/elementwise.js';
-export { cast, contiguous, copy_, toDevice } from './ops/copy.js';
+export { cast, contiguous, copy_, toDevice, toDeviceAsync } from './ops/copy.js';
+export {
+  initDevice,
+  flushDevice,
+  emptyCache,
+  type DeviceInfo,
+  type InitDeviceOptions,
+} from './backends/webgpu/index.js';
+export { scope, keep, memory } from './backends/webgpu/memory.js';
+export type { GpuMemoryStats } from './backends/webgpu/runtime.js';
 export { scalarTensor } from './ops/scalar.js';
 export {
   view,

@@ -12,7 +12,7 @@ import * as L from './ops/linalg.js';
 import * as S from './ops/shape-ops.js';
 import * as I from './ops/indexing.js';
 import * as V from './views.js';
-import { cast, contiguous, copy_, toDevice } from './ops/copy.js';
+import { cast, contiguous, copy_, toDevice, toDeviceAsync } from './ops/copy.js';
 import type { IndexItem } from './views.js';
 
 /** A scalar or a tensor: what binary ops accept as their second operand. */
@@ -196,6 +196,20 @@ export class Tensor {
     let out: Tensor = this;
     if (t.dtype && t.dtype !== out.dtype) out = cast(out, t.dtype);
     if (t.device && t.device !== out.device) out = toDevice(out, t.device);
+    return out;
+  }
+  /**
+   * `to()` that may read data back from the device: `await x.toAsync('cpu')` moves a GPU tensor to
+   * the CPU (a dtype change happens on the CPU side of the move). Not tracked by autograd.
+   */
+  async toAsync(target: DType | DeviceName | { dtype?: DType; device?: DeviceName }): Promise<Tensor> {
+    const t =
+      typeof target === 'string' ? (isDeviceName(target) ? { device: target } : { dtype: target }) : target;
+    let out: Tensor = this;
+    const castFirst = t.device !== 'cpu';
+    if (castFirst && t.dtype && t.dtype !== out.dtype) out = cast(out, t.dtype);
+    if (t.device && t.device !== out.device) out = await toDeviceAsync(out, t.device);
+    if (!castFirst && t.dtype && t.dtype !== out.dtype) out = cast(out, t.dtype);
     return out;
   }
   /** Same as `to('cpu')`. */

@@ -49,3 +49,16 @@ export function toDevice(x: Tensor, device: DeviceName): Tensor {
   const storage = getBackend(device).fromHost(host.slice(), c.dtype);
   return new Tensor(storage, [...c.shape]);
 }
+
+/**
+ * A copy of `x` on another device, reading the data back asynchronously: works from every device
+ * (e.g. `webgpu` to `cpu`, where the synchronous `toDevice` cannot read). Not tracked by autograd.
+ */
+export async function toDeviceAsync(x: Tensor, device: DeviceName): Promise<Tensor> {
+  if (x.device === device) return x;
+  const c = contiguous(x);
+  const raw = await getBackend(c.device).read(c.storage);
+  const host = raw.subarray(c.offset, c.offset + c.numel).slice();
+  if (c !== x) c.dispose();
+  return new Tensor(getBackend(device).fromHost(host, c.dtype), [...c.shape]);
+}

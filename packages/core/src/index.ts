@@ -91,3 +91,4 @@ export {
   type GeneratorState,
 } from './random/generator.js';
 export * from './io/safetensors.js';
+export { loadPt, loadPtFile, ptStateDict, type PtValue, type LoadPtOptions } from './io/pytorch/load.js';

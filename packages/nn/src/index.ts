@@ -35,3 +35,4 @@ export * from './losses/index.js';
 export * from './optim/index.js';
 export { clipGradNorm_, clipGradValue_, type ClipGradNormOptions } from './clip-grad.js';
 export * from './data/index.js';
+export * from './onnx/index.js';

@@ -1,6 +1,6 @@
 /**
- * Public surface of @kindling/hub: the client (`HubClient`), the data model, model cards, name and
- * path validation, and errors. The server and its stores live in `@kindling/hub/server` so that
+ * Public surface of @kindling/hub: the client (`HubClient`), `pushToHub` / `fromHub` with the
+ * architecture registry, the data model, model cards, name and path validation, and errors. The server and its stores live in `@kindling/hub/server` so that
  * importing the client never loads the SQLite native module.
  */
 export { VERSION } from './version.js';
@@ -18,3 +18,13 @@ export type {
   UploadSource,
 } from './client/client.js';
 export { LocalCache, safeJoin } from './client/cache.js';
+export { pushToHub, fromHub } from './nn/hub-models.js';
+export type { PushToHubOptions, FromHubOptions } from './nn/hub-models.js';
+export {
+  registerArchitecture,
+  unregisterArchitecture,
+  listArchitectures,
+  architectureRegistry,
+} from './nn/architectures.js';
+export type { ArchitectureFactory, ArchitectureEntry } from './nn/architectures.js';
+export { renderMarkdown, escapeHtml } from './web/markdown.js';

@@ -1,12 +1,19 @@
 /**
- * `@kindling/hub/server`: the hub server, its storage interfaces and their embedded
- * implementations (SQLite metadata + blob folder), and the `kindling-hub` CLI entry.
+ * `@kindling/hub/server`: the hub server, its storage interfaces and their implementations
+ * (embedded: SQLite metadata + blob folder; scale-out: PostgreSQL + S3), and the `kindling-hub`
+ * CLI entry.
  */
 export type { BlobStore, ByteRange, PutOptions } from './storage/blob.js';
 export type { AuditFilter, CommitInput, MetadataStore, TeamInfo } from './storage/metadata.js';
 export { SqliteMetadataStore } from './storage/sqlite.js';
 export { FsBlobStore } from './storage/fs-blobs.js';
-export { createHubServer, openHubStores, bootstrapAdmin } from './server/server.js';
+export { PgMetadataStore } from './storage/postgres.js';
+export type { PgMetadataStoreOptions } from './storage/postgres.js';
+export { S3BlobStore } from './storage/s3-blobs.js';
+export type { S3BlobStoreOptions } from './storage/s3-blobs.js';
+export { S3Client, S3Error } from './storage/s3-client.js';
+export type { S3Config } from './storage/s3-client.js';
+export { createHubServer, openHubStores, openScaleOutStores, bootstrapAdmin } from './server/server.js';
 export type { HubServer, HubServerOptions } from './server/server.js';
 export type { HubSettings } from './server/context.js';
 export { hashToken } from './server/auth.js';

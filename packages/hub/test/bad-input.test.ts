@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HubClient } from '../src/client/client.js';
 import { safeJoin } from '../src/client/cache.js';
 import { BadRequestError, IntegrityError, UnauthorizedError } from '../src/errors.js';
+import type { SqliteMetadataStore } from '../src/storage/sqlite.js';
 import { raw, safetensorsBytes, sha256, startHub, type TestHub } from './helpers.js';
 
 function stHeader(header: unknown, data: Buffer = Buffer.alloc(0), declaredLength?: number): Buffer {
@@ -126,7 +127,9 @@ describe('bad input', () => {
       status: 404,
     });
     // Tokens are stored hashed.
-    const rows = hub.metadata.db.prepare('SELECT hash FROM tokens').all() as Array<{ hash: string }>;
+    const rows = (hub.metadata as SqliteMetadataStore).db.prepare('SELECT hash FROM tokens').all() as Array<{
+      hash: string;
+    }>;
     expect(rows.some((r) => r.hash === t.token)).toBe(false);
     expect(rows.some((r) => r.hash === sha256(t.token))).toBe(true);
   });

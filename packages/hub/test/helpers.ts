@@ -1,4 +1,7 @@
-/** Test helpers: a hub on 127.0.0.1 (port 0) in a temporary folder, and clients for it. */
+/**
+ * Test helpers: a hub on 127.0.0.1 (port 0) on either storage configuration (embedded: SQLite +
+ * blob folder in a temporary folder; scale-out: PostgreSQL + S3, see scale-out.ts), and clients.
+ */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
@@ -7,17 +10,26 @@ import { join } from 'node:path';
 import { HubClient, type HubClientOptions } from '../src/client/client.js';
 import type { HubSettings } from '../src/server/context.js';
 import { bootstrapAdmin, createHubServer, type HubServer, openHubStores } from '../src/server/server.js';
-import type { FsBlobStore } from '../src/storage/fs-blobs.js';
-import type { SqliteMetadataStore } from '../src/storage/sqlite.js';
+import type { BlobStore } from '../src/storage/blob.js';
+import { FsBlobStore } from '../src/storage/fs-blobs.js';
+import type { MetadataStore } from '../src/storage/metadata.js';
+import { S3BlobStore } from '../src/storage/s3-blobs.js';
+import { openScaleOutStores, type ScaleOutLocation, type StorageKind } from './scale-out.js';
 
 /** A running test hub. */
 export interface TestHub {
   url: string;
   dir: string;
   server: HubServer;
-  metadata: SqliteMetadataStore;
-  blobs: FsBlobStore;
+  /** Which storage configuration. */
+  storage: StorageKind;
+  /** Where a scale-out hub keeps its data (to reopen it). */
+  location?: ScaleOutLocation;
+  metadata: MetadataStore;
+  blobs: BlobStore;
   adminToken: string;
+  /** Unfinished blob writes (temporary files, open multipart uploads): empty once writes settle. */
+  leftovers(): Promise<string[]>;
   /** A client with the admin token (its own cache folder). */
   admin: HubClient;
   /** A client for `token` with a fresh cache folder. */
@@ -28,13 +40,24 @@ export interface TestHub {
   close(opts?: { keep?: boolean }): Promise<void>;
 }
 
-/** Starts a hub in a fresh temporary folder. */
+/** Opens a hub's stores: in `dir/data` (embedded) or at a PostgreSQL schema + S3 prefix (scale-out). */
+export async function openStores(
+  storage: StorageKind,
+  dir: string,
+  location?: ScaleOutLocation,
+): Promise<{ metadata: MetadataStore; blobs: BlobStore; location?: ScaleOutLocation }> {
+  if (storage === 'embedded') return openHubStores(join(dir, 'data'));
+  return openScaleOutStores(location);
+}
+
+/** Starts a hub in a fresh temporary folder (`reuse`: the folder, token and location of a stopped one). */
 export async function startHub(
   settings: Partial<HubSettings> = {},
-  reuse?: { dir: string; adminToken: string },
+  reuse?: { dir: string; adminToken: string; location?: ScaleOutLocation },
+  storage: StorageKind = 'embedded',
 ): Promise<TestHub> {
   const dir = reuse?.dir ?? mkdtempSync(join(tmpdir(), 'kindling-hub-test-'));
-  const { metadata, blobs } = openHubStores(join(dir, 'data'));
+  const { metadata, blobs, location } = await openStores(storage, dir, reuse?.location);
   const log = process.env.HUB_TEST_LOG ? (l: string) => console.log(l) : undefined;
   const server = createHubServer({ metadata, blobs, ...(log ? { log } : {}), ...settings });
   const adminToken = reuse?.adminToken ?? (await bootstrapAdmin(metadata))!;
@@ -52,9 +75,16 @@ export async function startHub(
     url,
     dir,
     server,
+    storage,
+    location,
     metadata,
     blobs,
     adminToken,
+    async leftovers() {
+      if (blobs instanceof FsBlobStore) return blobs.tmpEntries();
+      if (blobs instanceof S3BlobStore) return blobs.pendingUploads();
+      return [];
+    },
     admin,
     client,
     async user(name: string) {

@@ -1,10 +1,14 @@
-/** End to end: team A publishes a private org repo, team B pulls it by tag, an outsider sees nothing. */
+/**
+ * End to end, on both storage configurations: team A publishes a private org repo, team B pulls it
+ * by tag, an outsider sees nothing.
+ */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, ForbiddenError, NotFoundError, OfflineError } from '../src/errors.js';
 import { parseModelCard } from '../src/model/card.js';
 import { raw, safetensorsBytes, sha256, startHub, type TestHub } from './helpers.js';
+import { STORAGES } from './scale-out.js';
 
 const CARD = `---
 license: mit
@@ -20,7 +24,7 @@ base_model: acme/base-mlp
 A two-layer MLP trained with Kindling.
 `;
 
-describe('two teams share a private model repo', () => {
+describe.each(STORAGES)('two teams share a private model repo (%s storage)', (storage) => {
   let hub: TestHub;
   let folder: string;
   const files: Record<string, Buffer> = {
@@ -33,7 +37,7 @@ describe('two teams share a private model repo', () => {
   };
 
   beforeAll(async () => {
-    hub = await startHub();
+    hub = await startHub({}, undefined, storage);
     folder = join(hub.dir, 'push-src');
     for (const [p, b] of Object.entries(files)) {
       mkdirSync(join(folder, p, '..'), { recursive: true });

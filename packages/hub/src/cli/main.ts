@@ -11,7 +11,9 @@ import { parseArgs } from 'node:util';
 import { HubClient } from '../client/client.js';
 import { HubError } from '../errors.js';
 import { isRole, type Role } from '../model/types.js';
-import { bootstrapAdmin, createHubServer, openHubStores } from '../server/server.js';
+import { bootstrapAdmin, createHubServer, openHubStores, openScaleOutStores } from '../server/server.js';
+import type { BlobStore } from '../storage/blob.js';
+import type { MetadataStore } from '../storage/metadata.js';
 import { VERSION } from '../version.js';
 
 /** Where the CLI writes and what it reads (injectable for tests). */
@@ -35,6 +37,10 @@ Server
   serve [--data DIR] [--port 8080] [--host 127.0.0.1] [--admin-token T]
                                    run a hub (SQLite + blob folder in DIR, default ./hub-data);
                                    prints the admin token on first start
+  serve --postgres URL --s3-endpoint URL --s3-bucket B [--s3-prefix P] [--s3-region R]
+        [--pg-schema S]            scale-out: metadata in PostgreSQL, blobs in S3 (keys from
+                                   KINDLING_HUB_S3_ACCESS_KEY_ID / _SECRET_ACCESS_KEY); run as
+                                   many processes as you like on the same database and bucket
 Account
   login --token T [--endpoint URL] check and save credentials
   logout                           forget saved credentials
@@ -73,6 +79,12 @@ const OPTIONS = {
   port: { type: 'string' },
   host: { type: 'string' },
   'admin-token': { type: 'string' },
+  postgres: { type: 'string' },
+  'pg-schema': { type: 'string' },
+  's3-endpoint': { type: 'string' },
+  's3-bucket': { type: 'string' },
+  's3-prefix': { type: 'string' },
+  's3-region': { type: 'string' },
   private: { type: 'boolean' },
   revision: { type: 'string', short: 'r' },
   branch: { type: 'string', short: 'b' },
@@ -344,13 +356,42 @@ async function serve(values: Values, io: CliIO): Promise<number> {
   const port = Number(values.port ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`invalid --port ${values.port}`);
-  const { metadata, blobs } = openHubStores(dataDir);
+  const env = io.env;
+  const pgUrl = values.postgres ?? env.KINDLING_HUB_DATABASE_URL;
+  const s3Endpoint = values['s3-endpoint'] ?? env.KINDLING_HUB_S3_ENDPOINT;
+  let stores: { metadata: MetadataStore; blobs: BlobStore };
+  let where: string;
+  if (pgUrl || s3Endpoint) {
+    const bucket = values['s3-bucket'] ?? env.KINDLING_HUB_S3_BUCKET;
+    const accessKeyId = env.KINDLING_HUB_S3_ACCESS_KEY_ID;
+    const secretAccessKey = env.KINDLING_HUB_S3_SECRET_ACCESS_KEY;
+    if (!pgUrl || !s3Endpoint || !bucket || !accessKeyId || !secretAccessKey)
+      throw new UsageError(
+        'the scale-out configuration needs --postgres, --s3-endpoint, --s3-bucket and the environment variables KINDLING_HUB_S3_ACCESS_KEY_ID and KINDLING_HUB_S3_SECRET_ACCESS_KEY',
+      );
+    stores = await openScaleOutStores({
+      postgres: { connectionString: pgUrl, schema: values['pg-schema'] ?? env.KINDLING_HUB_PG_SCHEMA },
+      s3: {
+        endpoint: s3Endpoint,
+        bucket,
+        prefix: values['s3-prefix'] ?? env.KINDLING_HUB_S3_PREFIX,
+        region: values['s3-region'] ?? env.KINDLING_HUB_S3_REGION,
+        accessKeyId,
+        secretAccessKey,
+      },
+    });
+    where = `PostgreSQL + S3 bucket ${bucket}`;
+  } else {
+    stores = openHubStores(dataDir);
+    where = `data: ${dataDir}`;
+  }
+  const { metadata, blobs } = stores;
   const server = createHubServer({ metadata, blobs, log: (line) => io.stderr(`${line}\n`) });
   const adminToken = await bootstrapAdmin(metadata, {
     token: values['admin-token'] ?? io.env.KINDLING_HUB_ADMIN_TOKEN,
   });
   const url = await server.listen(port, values.host ?? '127.0.0.1');
-  io.stdout(`kindling-hub ${VERSION} listening on ${url} (data: ${dataDir})\n`);
+  io.stdout(`kindling-hub ${VERSION} listening on ${url} (${where})\n`);
   if (adminToken && !values['admin-token'] && !io.env.KINDLING_HUB_ADMIN_TOKEN)
     io.stdout(`created site admin 'admin'; its token (shown once): ${adminToken}\n`);
   await new Promise<void>((resolveStop) => {

@@ -60,6 +60,34 @@ export async function authenticate(req: IncomingMessage, store: MetadataStore): 
   return { user, token };
 }
 
+/** Name of the web page's sign-in cookie (holds a token secret; HttpOnly, SameSite=Strict). */
+export const SESSION_COOKIE = 'kindling_hub_token';
+
+/** The token secret in a request's sign-in cookie, or null. */
+export function cookieToken(req: IncomingMessage): string | null {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) {
+      const v = part.slice(eq + 1).trim();
+      return /^[A-Za-z0-9_-]{1,200}$/.test(v) ? v : null;
+    }
+  }
+  return null;
+}
+
+/**
+ * The caller named by the sign-in cookie, or null (no cookie, or a wrong or revoked token: the
+ * page is then shown as to anyone).
+ */
+export async function cookieCaller(req: IncomingMessage, store: MetadataStore): Promise<Caller | null> {
+  const secret = cookieToken(req);
+  if (!secret) return null;
+  const token = await store.getTokenByHash(hashToken(secret));
+  if (!token || token.revokedAt !== null) return null;
+  const user = await store.getNamespaceById(token.userId);
+  return user ? { user, token } : null;
+}
+
 /** Throws 401 when there is no caller. */
 export function requireCaller(caller: Caller | null): Caller {
   if (!caller) throw new UnauthorizedError('authentication required: send Authorization: Bearer <token>');

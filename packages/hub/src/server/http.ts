@@ -28,8 +28,14 @@ export interface RouteDef<C> {
   head?: boolean;
   /** JSON request body schema, or `binary` for raw bytes. */
   body?: Schema | 'binary';
-  /** Success status and JSON response schema (or `binary`). */
-  response?: { status: number; schema?: Schema | 'binary'; description?: string };
+  /** Media type of a schema'd body when it is not JSON (`application/x-www-form-urlencoded`). */
+  bodyType?: string;
+  /** Success status and JSON response schema (or `binary`, or `html` for a web page). */
+  response?: { status: number; schema?: Schema | 'binary' | 'html'; description?: string };
+  /** A web page: errors are answered as HTML, and the sign-in cookie authenticates GET/HEAD requests. */
+  html?: boolean;
+  /** Also accept the web sign-in cookie (GET/HEAD only; API writes never do). */
+  cookieAuth?: boolean;
   /** Query parameters (name → description). */
   query?: Record<string, string>;
   /** Handles the request. */
@@ -71,6 +77,8 @@ export class Router<C> {
     }
     const allowed = new Set<string>();
     for (const r of this.compiled) {
+      // Web pages never shadow the API: `/api/...` is answered by API routes (or a JSON 404/405).
+      if (r.def.html && segs[0] === 'api') continue;
       const params = matchSegments(r.segments, segs);
       if (!params) continue;
       const m = r.def.method;

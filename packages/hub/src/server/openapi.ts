@@ -46,7 +46,9 @@ export function buildOpenApi(routes: RouteDef<any>[]): Record<string, unknown> {
         description: r.response?.description ?? 'success',
         ...(schema === 'binary'
           ? { content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }
-          : { content: { 'application/json': { schema: schema ?? { type: 'object' } } } }),
+          : schema === 'html'
+            ? { content: { 'text/html': { schema: { type: 'string' } } } }
+            : { content: { 'application/json': { schema: schema ?? { type: 'object' } } } }),
       },
     };
     for (const [code, description] of Object.entries(ERRORS))
@@ -68,7 +70,7 @@ export function buildOpenApi(routes: RouteDef<any>[]): Record<string, unknown> {
         content:
           r.body === 'binary'
             ? { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } }
-            : { 'application/json': { schema: r.body } },
+            : { [r.bodyType ?? 'application/json']: { schema: r.body } },
       };
     paths[path] ??= {};
     paths[path][r.method.toLowerCase()] = op;

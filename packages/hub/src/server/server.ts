@@ -1,7 +1,9 @@
 /**
  * The hub server: `node:http` plus the route table. {@link createHubServer} wires stores and
  * settings; {@link openHubStores} opens the embedded default (SQLite file + blob folder) in a
- * data directory; {@link bootstrapAdmin} creates the first admin and its token on an empty hub.
+ * data directory and {@link openScaleOutStores} the scale-out one (PostgreSQL + S3), which several
+ * server processes can share; {@link bootstrapAdmin} creates the first admin and its token on an
+ * empty hub.
  */
 import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -12,8 +14,10 @@ import { DEFAULT_MAX_SAFETENSORS_HEADER } from '../model/safetensors-header.js';
 import type { BlobStore } from '../storage/blob.js';
 import { FsBlobStore } from '../storage/fs-blobs.js';
 import type { MetadataStore } from '../storage/metadata.js';
+import { PgMetadataStore, type PgMetadataStoreOptions } from '../storage/postgres.js';
+import { S3BlobStore, type S3BlobStoreOptions } from '../storage/s3-blobs.js';
 import { SqliteMetadataStore } from '../storage/sqlite.js';
-import { authenticate, hashToken, newTokenId, newTokenSecret } from './auth.js';
+import { authenticate, cookieCaller, hashToken, newTokenId, newTokenSecret } from './auth.js';
 import type { Ctx, Hub, HubSettings } from './context.js';
 import { Router, sendError, sendJson } from './http.js';
 import { buildOpenApi } from './openapi.js';
@@ -21,6 +25,7 @@ import { accountRoutes } from './routes/account.js';
 import { fileRoutes } from './routes/files.js';
 import { repoRoutes } from './routes/repos.js';
 import { sweepExpiredUploads, uploadRoutes } from './routes/uploads.js';
+import { sendHtmlError, webRoutes } from './routes/web.js';
 
 /** Options of {@link createHubServer}: the stores plus any {@link HubSettings} to override. */
 export interface HubServerOptions extends Partial<HubSettings> {
@@ -42,7 +47,7 @@ export interface HubServer {
   readonly router: Router<Ctx>;
   /** Starts listening (port 0: any free port); resolves to the base URL, e.g. `http://127.0.0.1:4321`. */
   listen(port?: number, host?: string): Promise<string>;
-  /** Stops accepting connections, closes open ones and the stores. */
+  /** Stops accepting connections, closes open ones, lets their handlers unwind (up to 10 s) and closes the stores. */
   close(): Promise<void>;
 }
 
@@ -62,9 +67,8 @@ const DEFAULTS: HubSettings = {
 export function createHubServer(options: HubServerOptions): HubServer {
   const { metadata, blobs, idleTimeoutMs = 120_000, ...settings } = options;
   const hub: Hub = { ...DEFAULTS, ...settings, metadata, blobs };
-  const busy = new Set<string>();
   const router = new Router<Ctx>();
-  router.add(...accountRoutes, ...repoRoutes, ...uploadRoutes(busy), ...fileRoutes);
+  router.add(...accountRoutes, ...repoRoutes, ...uploadRoutes(), ...fileRoutes, ...webRoutes);
   router.add({
     method: 'GET',
     path: '/api/openapi.json',
@@ -83,11 +87,15 @@ export function createHubServer(options: HubServerOptions): HubServer {
     // The raw path, not WHATWG-normalised: `%2E%2E` must reach the path checks, not be resolved away.
     const pathname = q < 0 ? target : target.slice(0, q);
     const url = new URL(q < 0 ? '' : target.slice(q), 'http://hub.invalid');
+    let html = false;
     try {
       if (!pathname.startsWith('/'))
         throw new HubError(400, 'bad_url', 'request target must be an absolute path');
       const { def, params } = router.match(req.method ?? 'GET', pathname);
-      const caller = await authenticate(req, metadata);
+      html = def.html === true;
+      let caller = await authenticate(req, metadata);
+      if (!caller && def.cookieAuth && (req.method === 'GET' || req.method === 'HEAD'))
+        caller = await cookieCaller(req, metadata);
       await def.handler({ req, res, url, hub, caller }, params);
     } catch (err) {
       if (req.destroyed && res.destroyed) return;
@@ -98,14 +106,22 @@ export function createHubServer(options: HubServerOptions): HubServer {
             ? new HubError(400, 'aborted', 'request aborted')
             : new HubError(500, 'internal_error', 'internal server error');
       if (e.status === 500) hub.log(`error: ${(err as Error).stack ?? String(err)}`);
-      if (!res.destroyed) sendError(req, res, e);
+      if (!res.destroyed) {
+        if (html && !res.headersSent) sendHtmlError(req, res, e);
+        else sendError(req, res, e);
+      }
     } finally {
       hub.log(`${req.method} ${pathname} ${res.statusCode} ${Date.now() - started}ms`);
     }
   }
 
+  // Requests being handled: close() lets them finish unwinding (releasing upload leases, aborting
+  // partial writes) before it closes the stores.
+  const inflight = new Set<Promise<void>>();
   const server = createServer((req, res) => {
-    void handle(req, res);
+    const p = handle(req, res);
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
   });
   // Large uploads may take long: no total-request deadline, but idle connections are closed.
   server.requestTimeout = 0;
@@ -119,8 +135,8 @@ export function createHubServer(options: HubServerOptions): HubServer {
     hub,
     router,
     async listen(port = 0, host = '127.0.0.1') {
-      await sweepExpiredUploads(hub, busy);
-      sweeper = setInterval(() => void sweepExpiredUploads(hub, busy).catch(() => {}), 3600_000);
+      await sweepExpiredUploads(hub);
+      sweeper = setInterval(() => void sweepExpiredUploads(hub).catch(() => {}), 3600_000);
       sweeper.unref();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -139,6 +155,16 @@ export function createHubServer(options: HubServerOptions): HubServer {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      if (inflight.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          Promise.allSettled([...inflight]),
+          new Promise((r) => {
+            timer = setTimeout(r, 10_000);
+          }),
+        ]);
+        clearTimeout(timer);
+      }
       await metadata.close();
       await blobs.close();
     },
@@ -152,6 +178,24 @@ export function openHubStores(dataDir: string): { metadata: SqliteMetadataStore;
     metadata: new SqliteMetadataStore(join(dataDir, 'hub.db')),
     blobs: new FsBlobStore(join(dataDir, 'blobs')),
   };
+}
+
+/**
+ * Opens the scale-out stores: metadata in PostgreSQL (schema created when missing) and blobs in an
+ * S3-compatible bucket (created when missing). Any number of server processes may open the same
+ * pair and serve one hub.
+ */
+export async function openScaleOutStores(opts: {
+  postgres: PgMetadataStoreOptions;
+  s3: S3BlobStoreOptions;
+}): Promise<{ metadata: PgMetadataStore; blobs: S3BlobStore }> {
+  const metadata = await PgMetadataStore.open(opts.postgres);
+  try {
+    return { metadata, blobs: await S3BlobStore.open(opts.s3) };
+  } catch (err) {
+    await metadata.close();
+    throw err;
+  }
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * The blob store interface: file contents addressed by their sha256, stored once whatever how many
- * repos or commits use them. The embedded default is {@link FsBlobStore} (a folder); an S3
- * implementation is planned against the same interface and conformance suite
- * (`test/conformance/blob-store.ts`). Writes verify the content's sha256 (and size) while
+ * repos or commits use them. The embedded default is {@link FsBlobStore} (a folder);
+ * {@link S3BlobStore} (an S3-compatible bucket) is the scale-out one; both pass the same
+ * conformance suite (`test/conformance/blob-store.ts`). Writes verify the content's sha256 (and size) while
  * streaming and store nothing on a mismatch; resumable uploads go through a staging area that is
  * never visible as a blob until {@link BlobStore.stagingFinalize} verifies it.
  */

@@ -1,7 +1,7 @@
 /**
  * The metadata store interface: everything but file contents. The embedded default is
- * {@link SqliteMetadataStore}; a PostgreSQL implementation is planned against the same interface
- * and the same conformance suite (`test/conformance/metadata-store.ts`). Every method is async so
+ * {@link SqliteMetadataStore}; {@link PgMetadataStore} (PostgreSQL) is the scale-out one; both pass
+ * the same conformance suite (`test/conformance/metadata-store.ts`). Every method is async so
  * a networked database fits; every mutating method takes an optional audit entry that the store
  * writes in the same transaction as the change.
  */
@@ -185,6 +185,14 @@ export interface MetadataStore {
   deleteUpload(id: string): Promise<void>;
   /** Sessions whose `expiresAt` is before `now` (ISO). */
   listExpiredUploads(now: string): Promise<UploadSession[]>;
+  /**
+   * Takes (or renews) the write lease of an upload session for `holder` until `until` (ISO): true
+   * when the session exists and nobody else holds an unexpired lease at `now`. Several server
+   * processes sharing a store use it so that only one appends to a session at a time.
+   */
+  leaseUpload(id: string, holder: string, until: string, now: string): Promise<boolean>;
+  /** Gives a lease back (only `holder`'s own; no error otherwise). */
+  releaseUpload(id: string, holder: string): Promise<void>;
 
   /** Appends an audit entry outside any other change. */
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;

@@ -111,7 +111,9 @@ CREATE TABLE IF NOT EXISTS uploads (
   sha256 TEXT NOT NULL,
   size INTEGER NOT NULL,
   created_at TEXT NOT NULL,
-  expires_at TEXT NOT NULL
+  expires_at TEXT NOT NULL,
+  lease_holder TEXT,
+  lease_until TEXT
 );
 CREATE TABLE IF NOT EXISTS audit (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -125,7 +127,7 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE INDEX IF NOT EXISTS audit_target ON audit(target);
 `;
 
-const SCHEMA_VERSION = '1';
+const SCHEMA_VERSION = '2';
 
 type Row = Record<string, any>;
 
@@ -223,10 +225,20 @@ export class SqliteMetadataStore implements MetadataStore {
       | undefined;
     if (!v)
       this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', SCHEMA_VERSION);
-    else if (v.value !== SCHEMA_VERSION)
+    else if (v.value === '1') {
+      // Version 2 added upload leases.
+      this.db.transaction(() => {
+        const cols = (this.db.prepare('PRAGMA table_info(uploads)').all() as Row[]).map((c) => c.name);
+        if (!cols.includes('lease_holder')) this.db.exec('ALTER TABLE uploads ADD COLUMN lease_holder TEXT');
+        if (!cols.includes('lease_until')) this.db.exec('ALTER TABLE uploads ADD COLUMN lease_until TEXT');
+        this.run("UPDATE meta SET value = ? WHERE key = 'schema_version'", SCHEMA_VERSION);
+      })();
+    } else if (v.value !== SCHEMA_VERSION)
       throw new Error(
         `hub database ${file} has schema version ${v.value}; this build expects ${SCHEMA_VERSION}`,
       );
+    // One process serves an embedded hub: leases of a previous run (that died mid-upload) are void.
+    this.run('UPDATE uploads SET lease_holder = NULL, lease_until = NULL WHERE lease_holder IS NOT NULL');
   }
 
   private get(sql: string, ...args: unknown[]): Row | undefined {
@@ -705,6 +717,27 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async listExpiredUploads(nowIso: string): Promise<UploadSession[]> {
     return this.all('SELECT * FROM uploads WHERE expires_at < ?', nowIso).map(toUpload);
+  }
+
+  async leaseUpload(id: string, holder: string, until: string, nowIso: string): Promise<boolean> {
+    return (
+      this.run(
+        'UPDATE uploads SET lease_holder = ?, lease_until = ? WHERE id = ? AND (lease_holder IS NULL OR lease_holder = ? OR lease_until < ?)',
+        holder,
+        until,
+        id,
+        holder,
+        nowIso,
+      ).changes === 1
+    );
+  }
+
+  async releaseUpload(id: string, holder: string): Promise<void> {
+    this.run(
+      'UPDATE uploads SET lease_holder = NULL, lease_until = NULL WHERE id = ? AND lease_holder = ?',
+      id,
+      holder,
+    );
   }
 
   async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {

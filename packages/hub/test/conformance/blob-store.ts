@@ -1,5 +1,5 @@
 /**
- * The BlobStore conformance suite: every implementation (a folder today, S3 later) must pass it.
+ * The BlobStore conformance suite: every implementation (a folder, an S3 bucket) must pass it.
  * Call it from a test file with a factory that returns a fresh, empty store.
  */
 import { createHash } from 'node:crypto';
@@ -14,6 +14,25 @@ async function text(r: Readable) {
   const chunks: Buffer[] = [];
   for await (const c of r) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+async function bytesOf(r: Readable) {
+  const chunks: Buffer[] = [];
+  for await (const c of r) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** `n` pseudo-random bytes, as 64 KiB chunks. */
+function bigChunks(n: number, seed: number): Buffer[] {
+  const out = Buffer.alloc(n);
+  let x = seed;
+  for (let i = 0; i < n; i += 4) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    out.writeUInt32LE(x, i - (i + 4 > n ? i + 4 - n : 0));
+  }
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < n; i += 65536) chunks.push(out.subarray(i, Math.min(n, i + 65536)));
+  return chunks;
 }
 
 /** Registers the suite for one implementation. */
@@ -106,6 +125,46 @@ export function blobStoreSuite(name: string, open: () => Promise<BlobStore>) {
       });
       expect(await text(await s.read(sha(data)))).toBe(data);
       expect(await s.stagingSize('up_session1')).toBeNull();
+    });
+
+    it('streams blobs larger than any buffer or part, whole or not at all', async () => {
+      const chunks = bigChunks(11 * 1024 * 1024 + 5, 7);
+      const big = Buffer.concat(chunks);
+      expect(await s.put(Readable.from(chunks), { sha256: sha(big), size: big.length })).toEqual({
+        size: big.length,
+        created: true,
+      });
+      const at = 5 * 1024 * 1024 - 3;
+      expect(
+        (await bytesOf(await s.read(sha(big), { start: at, end: at + 9 }))).equals(big.subarray(at, at + 10)),
+      ).toBe(true);
+      expect((await bytesOf(await s.read(sha(big)))).equals(big)).toBe(true);
+      // A large write whose hash is wrong leaves nothing behind.
+      const other = bigChunks(6 * 1024 * 1024 + 1, 9);
+      await expect(s.put(Readable.from(other), { sha256: sha('nope') })).rejects.toMatchObject({
+        code: 'sha256_mismatch',
+      });
+      expect(await s.stat(sha(Buffer.concat(other)))).toBeNull();
+      // A staged upload larger than a part, in two appends, finalizes to the existing blob.
+      await s.stagingCreate('up_big_one');
+      const half = 6 * 1024 * 1024;
+      await s.stagingAppend('up_big_one', 0, Readable.from([big.subarray(0, half)]), {
+        maxBytes: big.length,
+      });
+      expect(
+        await s.stagingAppend('up_big_one', half, Readable.from([big.subarray(half)]), {
+          maxBytes: big.length,
+        }),
+      ).toBe(big.length);
+      expect(
+        (await bytesOf(await s.stagingRead('up_big_one', { start: half - 2, end: half + 1 }))).equals(
+          big.subarray(half - 2, half + 2),
+        ),
+      ).toBe(true);
+      expect(await s.stagingFinalize('up_big_one', { sha256: sha(big), size: big.length })).toEqual({
+        created: false,
+      });
+      expect(await s.stagingSize('up_big_one')).toBeNull();
     });
 
     it('discards a staged upload whose hash is wrong', async () => {

@@ -1,5 +1,5 @@
 /**
- * The MetadataStore conformance suite: every implementation (SQLite today, PostgreSQL later) must
+ * The MetadataStore conformance suite: every implementation (SQLite, PostgreSQL) must
  * pass it. Call it from a test file with a factory that returns a fresh, empty store.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -208,6 +208,34 @@ export function metadataStoreSuite(name: string, open: () => Promise<MetadataSto
       expect(await s.getUpload('up_new')).toMatchObject({ path: 'x', size: 10 });
       await s.deleteUpload('up_new');
       expect(await s.getUpload('up_new')).toBeNull();
+    });
+
+    it('leases an upload session to one writer at a time, until the lease expires', async () => {
+      const u = await s.createUser('u');
+      const repo = await s.createRepo({ ownerId: u.id, name: 'r', private: false });
+      await s.createUpload({
+        id: 'up_lease',
+        repoId: repo.id,
+        userId: u.id,
+        path: 'x',
+        sha256: sha('a'),
+        size: 1,
+        createdAt: '2020-01-01T00:00:00.000Z',
+        expiresAt: '2999-01-01T00:00:00.000Z',
+      });
+      const t0 = '2030-01-01T00:00:00.000Z';
+      const t1 = '2030-01-01T00:01:00.000Z';
+      const t2 = '2030-01-01T00:02:00.000Z';
+      expect(await s.leaseUpload('up_lease', 'a', t1, t0)).toBe(true);
+      expect(await s.leaseUpload('up_lease', 'b', t1, t0)).toBe(false);
+      expect(await s.leaseUpload('up_lease', 'a', t2, t0)).toBe(true); // renewal
+      await s.releaseUpload('up_lease', 'b'); // not b's: no effect
+      expect(await s.leaseUpload('up_lease', 'b', t1, t1)).toBe(false);
+      await s.releaseUpload('up_lease', 'a');
+      expect(await s.leaseUpload('up_lease', 'b', t1, t0)).toBe(true);
+      // An expired lease (its holder died) can be taken over.
+      expect(await s.leaseUpload('up_lease', 'c', t2, '2030-01-01T00:01:30.000Z')).toBe(true);
+      expect(await s.leaseUpload('up_missing', 'a', t1, t0)).toBe(false);
     });
 
     it('deletes a repo with its history and pages the audit log newest first', async () => {

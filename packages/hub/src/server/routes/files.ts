@@ -122,6 +122,7 @@ export const fileRoutes: RouteDef<Ctx>[] = [
     summary: 'Download a file at a branch, tag or commit (Range, ETag, If-None-Match; HEAD for metadata)',
     tag: 'files',
     auth: 'optional',
+    cookieAuth: true,
     response: { status: 200, schema: 'binary', description: 'the bytes (206 for a range)' },
     handler: resolveFile,
   },

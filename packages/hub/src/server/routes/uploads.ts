@@ -108,8 +108,42 @@ function sessionView(s: UploadSession, offset: number) {
   };
 }
 
+/** How long an upload lease lasts without renewal, and how often it is renewed while a chunk streams in. */
+const LEASE_MS = 30_000;
+const LEASE_RENEW_MS = 10_000;
+
+/**
+ * Runs `fn` holding the write lease of an upload session (409 `upload_busy` when another request,
+ * in this process or another one sharing the metadata store, holds it). The lease is renewed while
+ * `fn` runs and expires by itself (30 s) if this process dies; the embedded store, which only one
+ * process uses, drops every lease when it opens.
+ */
+async function withUploadLease<T>(hub: Hub, id: string, fn: () => Promise<T>): Promise<T> {
+  const holder = randomBytes(12).toString('base64url');
+  const take = () =>
+    hub.metadata.leaseUpload(
+      id,
+      holder,
+      new Date(Date.now() + LEASE_MS).toISOString(),
+      new Date().toISOString(),
+    );
+  if (!(await take()))
+    throw new ConflictError(
+      'another request is writing to this upload session; retry shortly',
+      'upload_busy',
+    );
+  const renew = setInterval(() => void take().catch(() => {}), LEASE_RENEW_MS);
+  renew.unref();
+  try {
+    return await fn();
+  } finally {
+    clearInterval(renew);
+    await hub.metadata.releaseUpload(id, holder).catch(() => {});
+  }
+}
+
 /** Upload and commit routes. */
-export function uploadRoutes(busy: Set<string>): RouteDef<Ctx>[] {
+export function uploadRoutes(): RouteDef<Ctx>[] {
   return [
     {
       method: 'POST',
@@ -279,17 +313,11 @@ export function uploadRoutes(busy: Set<string>): RouteDef<Ctx>[] {
       handler: async (ctx, p) => {
         const hub = ctx.hub;
         const { session, repo } = await loadSession(ctx, p.id);
-        if (busy.has(session.id))
-          throw new ConflictError(
-            'another request is writing to this upload session; retry shortly',
-            'upload_busy',
-          );
         const offsetHeader = ctx.req.headers['upload-offset'];
         if (offsetHeader === undefined)
           throw new BadRequestError('missing Upload-Offset header', 'bad_request');
         const offset = checkSize(Number(offsetHeader), 'Upload-Offset');
-        busy.add(session.id);
-        try {
+        await withUploadLease(hub, session.id, async () => {
           const newSize = await hub.blobs.stagingAppend(session.id, offset, ctx.req, {
             maxBytes: session.size,
           });
@@ -321,9 +349,7 @@ export function uploadRoutes(busy: Set<string>): RouteDef<Ctx>[] {
             { ...sessionView(session, newSize), complete: true },
             { 'upload-offset': String(newSize) },
           );
-        } finally {
-          busy.delete(session.id);
-        }
+        });
       },
     },
     {
@@ -335,8 +361,7 @@ export function uploadRoutes(busy: Set<string>): RouteDef<Ctx>[] {
       response: { status: 200 },
       handler: async (ctx, p) => {
         const { session } = await loadSession(ctx, p.id);
-        if (busy.has(session.id)) throw new ConflictError('upload session is busy', 'upload_busy');
-        await discardSession(ctx.hub, session.id);
+        await withUploadLease(ctx.hub, session.id, () => discardSession(ctx.hub, session.id));
         sendJson(ctx.res, 200, { id: session.id, deleted: true });
       },
     },
@@ -546,13 +571,16 @@ async function commitHandler(ctx: Ctx, p: Record<string, string>) {
   });
 }
 
-/** Drops expired upload sessions and their staged bytes; returns how many. */
-export async function sweepExpiredUploads(hub: Hub, busy: Set<string>): Promise<number> {
+/** Drops expired upload sessions and their staged bytes (skipping any being written to); returns how many. */
+export async function sweepExpiredUploads(hub: Hub): Promise<number> {
   let n = 0;
   for (const s of await hub.metadata.listExpiredUploads(new Date().toISOString())) {
-    if (busy.has(s.id)) continue;
-    await discardSession(hub, s.id);
-    n++;
+    try {
+      await withUploadLease(hub, s.id, () => discardSession(hub, s.id));
+      n++;
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+    }
   }
   return n;
 }

@@ -1,0 +1,3 @@
+/** Functional transforms (`torchvision.transforms.functional`) on image tensors. */
+export * from './color.js';
+export * from './geometry.js';

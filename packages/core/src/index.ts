@@ -78,6 +78,13 @@ export * from './ops/interpolate.js';
 export * from './ops/embedding.js';
 export * from './ops/attention.js';
 export { formatTensor } from './format.js';
+export {
+  getBackendInfo,
+  useNativeKernels,
+  setNumThreads,
+  getNumThreads,
+  type BackendInfo,
+} from './backends/cpu/kernel-set.js';
 export * from './ops/random.js';
 export {
   Generator,

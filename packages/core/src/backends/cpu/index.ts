@@ -4,10 +4,22 @@ import { arrayTypeOf, type DType, type TypedArray } from '../../dtype.js';
 import { Storage } from '../../storage.js';
 import { copyKernels } from './copy.js';
 import { elementwiseKernels } from './elementwise.js';
+import { installKernelSets } from './kernel-set.js';
 import { cpuAlloc } from './memory.js';
 import { kernelModules } from './modules.js';
 
-/** The CPU backend: typed-array storage and JS kernels (replaceable op by op). */
+/** The JavaScript kernels: every primitive, on every platform (the native addon's fallback). */
+const jsKernels: Record<string, Kernel> = Object.assign(
+  {},
+  elementwiseKernels,
+  copyKernels,
+  ...kernelModules,
+);
+
+/**
+ * The CPU backend: typed-array storage and JS kernels (replaceable op by op), with the native
+ * addon's kernels over them when it is built (see kernel-set.ts).
+ */
 export const cpuBackend: Backend = {
   name: 'cpu',
   alloc: cpuAlloc,
@@ -19,7 +31,8 @@ export const cpuBackend: Backend = {
   read: async (storage) => storage.handle as TypedArray,
   readSync: (storage) => storage.handle as TypedArray,
   free: () => {},
-  kernels: Object.assign({} as Record<string, Kernel>, elementwiseKernels, copyKernels, ...kernelModules),
+  kernels: { ...jsKernels },
 };
 
 registerBackend(cpuBackend);
+installKernelSets(cpuBackend.kernels, jsKernels);

@@ -7,7 +7,7 @@
 // Runs the BUILT package (`pnpm bench` builds first). Storage: the embedded one in a temp folder,
 // or the scale-out one when KINDLING_HUB_DATABASE_URL, KINDLING_HUB_S3_ENDPOINT,
 // KINDLING_HUB_S3_BUCKET, KINDLING_HUB_S3_ACCESS_KEY_ID and KINDLING_HUB_S3_SECRET_ACCESS_KEY are
-// set (e.g. the servers of tools/hub/start-postgres.sh and ../shared/scripts/start-s3-swift.sh).
+// set (e.g. the servers of tools/hub/start-postgres.sh and tools/hub/start-s3-swift.sh).
 //
 // Operations: `pull` = GET /{repo}/resolve/v1.0/model.safetensors (256 KiB, keep-alive, bytes
 // checked against the size), `info` = GET /api/models/{repo}, `push` = a whole HubClient commit of

@@ -1,7 +1,7 @@
 /**
  * vitest globalSetup of the hub tests: starts the real servers of the scale-out configuration on
  * 127.0.0.1 — a throwaway PostgreSQL cluster (`tools/hub/start-postgres.sh`) and OpenStack Swift's
- * S3 API (`../shared/scripts/start-s3-swift.sh`) — and hands their addresses to the tests
+ * S3 API (`tools/hub/start-s3-swift.sh`) — and hands their addresses to the tests
  * (`inject('hubServices')`).
  *
  * - `KINDLING_HUB_TEST_PG_URL` + `KINDLING_HUB_TEST_S3_ENDPOINT` (optionally `_S3_ACCESS_KEY`,
@@ -34,7 +34,7 @@ declare module 'vitest' {
 
 const repoRoot = resolve(__dirname, '../../../..');
 const PG_SCRIPT = join(repoRoot, 'tools/hub/start-postgres.sh');
-const S3_SCRIPT = resolve(repoRoot, '../shared/scripts/start-s3-swift.sh');
+const S3_SCRIPT = resolve(repoRoot, 'tools/hub/start-s3-swift.sh');
 const SWIFT_ROOT = join(tmpdir(), 'kindling-hub-swift');
 
 function run(cmd: string, args: string[], env: Record<string, string> = {}, timeoutMs = 120_000) {

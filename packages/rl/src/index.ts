@@ -84,3 +84,66 @@ export type {
 } from './vector/common.js';
 export { SyncVectorEnv, makeVec } from './vector/sync.js';
 export { AsyncVectorEnv, type AsyncVectorEnvOptions, type EnvRecipe } from './vector/async.js';
+
+export {
+  computeGae,
+  discountedReturns,
+  type GaeInput,
+  type GaeResult,
+  type DiscountedReturnsOptions,
+} from './buffers/gae.js';
+export { SumTree, MinTree } from './buffers/sum-tree.js';
+export {
+  ReplayBuffer,
+  type ReplayBufferOptions,
+  type ReplayBatch,
+  type ReplayTransition,
+} from './buffers/replay-buffer.js';
+export {
+  PrioritizedReplayBuffer,
+  type PrioritizedReplayBufferOptions,
+} from './buffers/prioritized-replay-buffer.js';
+export {
+  RolloutBuffer,
+  type RolloutBufferOptions,
+  type RolloutStep,
+  type RolloutBatch,
+  type MinibatchOptions,
+} from './buffers/rollout-buffer.js';
+
+export type { Distribution, SampleOptions } from './distributions/distribution.js';
+export { Categorical, type CategoricalParams } from './distributions/categorical.js';
+export { Normal, DiagGaussian, type GaussianParams } from './distributions/normal.js';
+
+export {
+  linearSchedule,
+  exponentialSchedule,
+  constantSchedule,
+  type Schedule,
+} from './algorithms/schedules.js';
+export {
+  mlp,
+  MlpActorCritic,
+  QNetwork,
+  type Activation,
+  type MlpOptions,
+  type ActorCriticPolicy,
+  type ActionHead,
+  type MlpActorCriticOptions,
+  type QNetworkOptions,
+} from './algorithms/networks.js';
+export {
+  FeatureEncoder,
+  type EnvSource,
+  type EpisodeLog,
+  type UpdateLog,
+  type Callbacks,
+  type CheckpointOptions,
+  type TrainResult,
+} from './algorithms/common.js';
+export type { OnPolicyConfig } from './algorithms/on-policy.js';
+export { ppo, ppoLoss, explainedVariance, type PPOConfig, type PPOLossInput } from './algorithms/ppo.js';
+export { a2c, type A2CConfig } from './algorithms/a2c.js';
+export { reinforce, type ReinforceConfig } from './algorithms/reinforce.js';
+export { dqn, type DQNConfig } from './algorithms/dqn.js';
+export { evaluate, type EvaluateOptions, type EvaluateResult } from './algorithms/evaluate.js';

@@ -1,4 +1,4 @@
-/** Public surface of @kindling/text: tokenizers (character, byte-level BPE, GPT-2) and text datasets. */
+/** Public surface of @kindling/text: tokenizers (character, byte-level BPE, GPT-2), text datasets, language models and generation. */
 export const VERSION = '0.0.0';
 
 export type { BatchEncodeOptions, BatchEncoding, EncodeOptions, Tokenizer } from './tokenizers/types.js';
@@ -17,3 +17,24 @@ export {
   type TextClassificationOptions,
 } from './datasets/classification.js';
 export { loadMobyDick } from './datasets/corpora.js';
+export type { CausalLanguageModel, LanguageModelCache, LanguageModelForwardOptions } from './models/types.js';
+export { KVCache } from './models/kv-cache.js';
+export { GPT, GPTBlock, GPTMLP, CausalSelfAttention, type GPTConfig } from './models/gpt.js';
+export {
+  LSTMLanguageModel,
+  LSTMState,
+  type LSTMLanguageModelConfig,
+} from './models/lstm.js';
+export {
+  generate,
+  generateText,
+  type GenerateOptions,
+  type GenerateTextOptions,
+} from './generation/generate.js';
+export {
+  applyRepetitionPenalty,
+  applyTopK,
+  applyTopP,
+  selectToken,
+  type SamplingOptions,
+} from './generation/sampling.js';

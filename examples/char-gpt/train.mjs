@@ -131,6 +131,7 @@ function evaluate(model, data, offsets) {
 }
 
 async function main() {
+  const scriptStart = performance.now();
   // Core's native CPU kernels (when built) may use several threads; the JavaScript kernels use one.
   if (typeof core.setNumThreads === 'function') core.setNumThreads(Number(args.threads));
   const info =
@@ -271,12 +272,15 @@ async function main() {
   });
   console.log(`\nsample (temperature 0.8, top-k 40):\n${prompt}${sample}\n`);
 
+  const totalSeconds = (performance.now() - scriptStart) / 1000;
+  console.log(`total time ${totalSeconds.toFixed(0)}s (data, training, final evaluation, sample)`);
   const results = {
     batchSize,
     blockSize,
     lr: peakLr,
     steps: step,
     trainingSeconds: trainingWall,
+    totalSeconds,
     trainStepSeconds: trainSeconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     tokensPerSecond,

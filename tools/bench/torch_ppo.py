@@ -20,7 +20,13 @@ Without --no-stop it stops once the last 20 episodes average >= 475 (as the exam
 import argparse
 import json
 import math
+import os
 import time
+
+# One core, like Kindling's kernels: besides torch.set_num_threads(1) below, keep numpy's BLAS and
+# OpenMP pools to one thread (otherwise the process spins on a second core). Must precede the imports.
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(var, "1")
 
 import numpy as np
 import torch

@@ -237,6 +237,51 @@ describe('PPO', () => {
   });
 });
 
+describe('MlpActorCritic', () => {
+  it('keeps a bounded Gaussian mean inside the box, and has PyTorch-style state-dict keys', () => {
+    const net = new MlpActorCritic(
+      2,
+      { type: 'continuous', dim: 2 },
+      { meanBounds: { low: [-2, 0], high: [2, 1] } },
+    );
+    for (const p of net.actor.parameters()) noGrad(() => p.fill_(3)); // drive the pre-tanh output far out
+    const d = noGrad(() =>
+      net.distribution(
+        tensor(
+          [
+            [5, -5],
+            [-5, 5],
+          ],
+          { dtype: 'float32' },
+        ),
+      ),
+    ) as DiagGaussian;
+    const m = [...d.mean.dataSync()];
+    expect(m[0]).toBeLessThanOrEqual(2);
+    expect(m[0]).toBeGreaterThan(1.99);
+    expect(m[1]).toBeLessThanOrEqual(1);
+    expect(m[1]).toBeGreaterThan(0.99);
+    expect(Object.keys(net.stateDict())).toEqual([
+      'logStd', // own parameters first, as PyTorch's state_dict
+      'actor.0.weight',
+      'actor.0.bias',
+      'actor.2.weight',
+      'actor.2.bias',
+      'actor.4.weight',
+      'actor.4.bias',
+      'critic.0.weight',
+      'critic.0.bias',
+      'critic.2.weight',
+      'critic.2.bias',
+      'critic.4.weight',
+      'critic.4.bias',
+    ]);
+    expect(
+      () => new MlpActorCritic(2, { type: 'discrete', n: 2 }, { meanBounds: { low: [0], high: [1] } }),
+    ).toThrow(ValueError);
+  });
+});
+
 describe('A2C', () => {
   it('learns a two-armed bandit', async () => {
     const result = await a2c({

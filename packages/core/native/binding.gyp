@@ -11,7 +11,8 @@
         "src/gemm_avx2.cc",
         "src/gemm_generic.cc",
         "src/elementwise.cc",
-        "src/im2col.cc"
+        "src/im2col.cc",
+        "src/optim.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

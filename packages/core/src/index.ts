@@ -86,6 +86,7 @@ export {
   type BackendInfo,
 } from './backends/cpu/kernel-set.js';
 export * from './ops/random.js';
+export * from './ops/optim.js';
 export {
   Generator,
   manualSeed,

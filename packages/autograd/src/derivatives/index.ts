@@ -49,4 +49,7 @@ export const nonDifferentiable: ReadonlySet<string> = new Set([
   // random sampling (no tensor inputs)
   'uniform',
   'normal',
+  // fused optimizer updates: in place, no outputs, run under noGrad
+  'adamUpdate_',
+  'sgdUpdate_',
 ]);

@@ -23,6 +23,7 @@
 #include "elementwise.h"
 #include "gemm.h"
 #include "im2col.h"
+#include "optim.h"
 #include "threads.h"
 
 namespace {
@@ -349,6 +350,62 @@ Napi::Value MaxPool2d(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+/** Whether every array of `arrays` (null entries skipped) holds at least n elements. */
+bool all_hold(i64 n, std::initializer_list<i64> lengths) {
+  for (i64 len : lengths) if (len < n) return false;
+  return true;
+}
+
+// adamUpdate(p, g, m, v, vmax, spec): spec = [n, lr, beta1, beta2, eps, weightDecay, step,
+// decoupled, maximize]; vmax is an empty Float32Array unless AMSGrad. Writes p, m, v, vmax.
+Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto p = array_arg<float>(info, 0, napi_float32_array, "param");
+  if (!p.ok) return env.Undefined();
+  auto g = array_arg<float>(info, 1, napi_float32_array, "grad");
+  if (!g.ok) return env.Undefined();
+  auto m = array_arg<float>(info, 2, napi_float32_array, "expAvg");
+  if (!m.ok) return env.Undefined();
+  auto v = array_arg<float>(info, 3, napi_float32_array, "expAvgSq");
+  if (!v.ok) return env.Undefined();
+  auto vmax = array_arg<float>(info, 4, napi_float32_array, "maxExpAvgSq");
+  if (!vmax.ok) return env.Undefined();
+  Spec s = spec_arg(info, 5, 9);
+  if (!s.ok) return env.Undefined();
+  const i64 n = s[0];
+  const bool amsgrad = vmax.length > 0;
+  if (n < 0 || !all_hold(n, {p.length, g.length, m.length, v.length}) || (amsgrad && vmax.length < n)) {
+    throw_range(env, "adamUpdate");
+    return env.Undefined();
+  }
+  const kd::AdamParams a{s.v[1], s.v[2], s.v[3], s.v[4], s.v[5], s.v[6], s.v[7] != 0, s.v[8] != 0};
+  kd::adam_update_f32(p.data, g.data, m.data, v.data, amsgrad ? vmax.data : nullptr, n, a);
+  return env.Undefined();
+}
+
+// sgdUpdate(p, g, buf, spec): spec = [n, lr, momentum, dampening, weightDecay, nesterov, maximize,
+// initBuffer]; buf is an empty Float32Array when momentum is 0. Writes p and buf.
+Napi::Value SgdUpdate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto p = array_arg<float>(info, 0, napi_float32_array, "param");
+  if (!p.ok) return env.Undefined();
+  auto g = array_arg<float>(info, 1, napi_float32_array, "grad");
+  if (!g.ok) return env.Undefined();
+  auto buf = array_arg<float>(info, 2, napi_float32_array, "momentumBuffer");
+  if (!buf.ok) return env.Undefined();
+  Spec s = spec_arg(info, 3, 8);
+  if (!s.ok) return env.Undefined();
+  const i64 n = s[0];
+  const bool momentum = buf.length > 0;
+  if (n < 0 || !all_hold(n, {p.length, g.length}) || (momentum && buf.length < n)) {
+    throw_range(env, "sgdUpdate");
+    return env.Undefined();
+  }
+  const kd::SgdParams o{s.v[1], s.v[2], s.v[3], s.v[4], s.v[5] != 0, s.v[6] != 0, s.v[7] != 0};
+  kd::sgd_update_f32(p.data, g.data, momentum ? buf.data : nullptr, n, o);
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
@@ -361,7 +418,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("im2col", Napi::Function::New(env, Im2col, "im2col"));
   exports.Set("col2im", Napi::Function::New(env, Col2im, "col2im"));
   exports.Set("maxPool2d", Napi::Function::New(env, MaxPool2d, "maxPool2d"));
-  exports.Set("abiVersion", Napi::Number::New(env, 2));
+  exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate, "adamUpdate"));
+  exports.Set("sgdUpdate", Napi::Function::New(env, SgdUpdate, "sgdUpdate"));
+  exports.Set("abiVersion", Napi::Number::New(env, 3));
   return exports;
 }
 

@@ -1,5 +1,5 @@
 /** Adam and AdamW (`torch.optim.Adam`, `torch.optim.AdamW`). */
-import { maximum, type Tensor, ValueError, zerosLike } from '@kindling/core';
+import { adamUpdate_, type Tensor, ValueError, zerosLike } from '@kindling/core';
 import { checkOption, Optimizer, type ParamGroup, type Params } from './optimizer.js';
 
 /** Options of `Adam` and `AdamW`. */
@@ -50,29 +50,18 @@ abstract class AdamBase extends Optimizer<AdamDefaults> {
         state.exp_avg_sq = zerosLike(p);
         if (amsgrad) state.max_exp_avg_sq = zerosLike(p);
       }
-      let grad: Tensor = maximize ? p.grad.neg() : p.grad;
+      // A state dict saved without AMSGrad may be resumed with it.
+      if (amsgrad && !state.max_exp_avg_sq) state.max_exp_avg_sq = zerosLike(p);
       const step = (state.step as number) + 1;
       state.step = step;
-      if (this.decoupled) p.mul_(1 - lr * weightDecay);
-      else if (weightDecay !== 0) grad = grad.add(p, { alpha: weightDecay });
-      const expAvg = state.exp_avg as Tensor;
-      const expAvgSq = state.exp_avg_sq as Tensor;
-      expAvg.mul_(beta1).add_(grad, { alpha: 1 - beta1 });
-      expAvgSq.mul_(beta2).addcmul_(grad, grad, { value: 1 - beta2 });
-      const stepSize = lr / (1 - beta1 ** step);
-      const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
-      let second = expAvgSq;
-      if (amsgrad) {
-        let max = state.max_exp_avg_sq as Tensor | undefined;
-        if (!max) {
-          max = zerosLike(p);
-          state.max_exp_avg_sq = max;
-        }
-        max.copy_(maximum(max, expAvgSq));
-        second = max;
-      }
-      const denom = second.sqrt().div(bc2Sqrt).add(eps);
-      p.addcdiv_(expAvg, denom, { value: -stepSize });
+      adamUpdate_(
+        p,
+        p.grad,
+        state.exp_avg as Tensor,
+        state.exp_avg_sq as Tensor,
+        amsgrad ? (state.max_exp_avg_sq as Tensor) : null,
+        { lr, beta1, beta2, eps, weightDecay, step, decoupled: this.decoupled, maximize },
+      );
     }
   }
 }

@@ -1,6 +1,5 @@
 /** Stochastic gradient descent with momentum (`torch.optim.SGD`). */
-import type { Tensor } from '@kindling/core';
-import { ValueError } from '@kindling/core';
+import { sgdUpdate_, type Tensor, ValueError, zerosLike } from '@kindling/core';
 import { checkOption, Optimizer, type ParamGroup, type Params } from './optimizer.js';
 
 /** Options of `SGD`. */
@@ -53,22 +52,20 @@ export class SGD extends Optimizer<SGDDefaults> {
     const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group;
     for (const p of group.params) {
       if (!p.grad) continue;
-      let d: Tensor = maximize ? p.grad.neg() : p.grad;
-      if (weightDecay !== 0) d = d.add(p, { alpha: weightDecay });
       const state = this.stateOf(p);
+      let buf: Tensor | null = null;
+      let initBuffer = false;
       if (momentum !== 0) {
-        let buf = state.momentum_buffer as Tensor | null | undefined;
+        buf = (state.momentum_buffer as Tensor | null | undefined) ?? null;
         if (!buf) {
-          buf = d.detach().clone();
+          buf = zerosLike(p);
           state.momentum_buffer = buf;
-        } else {
-          buf.mul_(momentum).add_(d, { alpha: 1 - dampening });
+          initBuffer = true;
         }
-        d = nesterov ? d.add(buf, { alpha: momentum }) : buf;
       } else {
         state.momentum_buffer = null;
       }
-      p.add_(d, { alpha: -lr });
+      sgdUpdate_(p, p.grad, buf, { lr, momentum, dampening, weightDecay, nesterov, maximize, initBuffer });
     }
   }
 }

@@ -2,6 +2,7 @@ import type { Kernel } from '../../backend.js';
 import { convKernels } from './conv.js';
 import { indexingKernels } from './indexing.js';
 import { matmulKernels } from './matmul.js';
+import { optimKernels } from './optim.js';
 import { randomKernels } from './random.js';
 import { reduceKernels } from './reduce.js';
 
@@ -12,4 +13,5 @@ export const kernelModules: Record<string, Kernel>[] = [
   convKernels,
   indexingKernels,
   matmulKernels,
+  optimKernels,
 ];

@@ -1,7 +1,8 @@
 /**
  * CPU kernels backed by the native addon (see `native.ts`), each with the same contract as the
  * JavaScript kernel it replaces (`bmm` in matmul.ts, `im2col`/`col2im`/`maxPool2d` in conv.ts,
- * elementwise ops and `cast` in elementwise.ts, `copy_` in copy.ts, `sum` in reduce.ts). They take the native path for float32 operands and hand
+ * elementwise ops and `cast` in elementwise.ts, `copy_` in copy.ts, `sum` in reduce.ts, the
+ * optimizer updates of optim.ts via native-optim.ts). They take the native path for float32 operands and hand
  * every other case (other dtypes, tiny tensors where a call costs more than it saves, layouts the
  * addon does not cover) to that JavaScript kernel, so results never depend on which set is active
  * beyond float32 rounding in `bmm` (fused multiply-adds, blocked summation).
@@ -13,6 +14,7 @@ import type { Tensor } from '../../tensor.js';
 import { coalesce } from './codegen.js';
 import { cpuContiguousData, cpuData, newCpuTensor } from './memory.js';
 import type { NativeAddon } from './native.js';
+import { adamUpdateKernel, sgdUpdateKernel } from './native-optim.js';
 
 /** Below this many output elements the JavaScript elementwise and reduction kernels are used. */
 const MIN_ELEMENTWISE = 512;
@@ -335,6 +337,8 @@ export function nativeKernels(addon: NativeAddon, js: Record<string, Kernel>): R
   add('cast', (f) => castKernel(addon, f));
   add('copy_', (f) => copyKernel(addon, f));
   add('sum', (f) => sumKernel(addon, f));
+  add('adamUpdate_', (f) => adamUpdateKernel(addon, f));
+  add('sgdUpdate_', (f) => sgdUpdateKernel(addon, f));
   add('where', (f) => whereKernel(addon, f));
   for (const [op, code] of Object.entries(BINARY_OPS)) add(op, (f) => binaryKernel(addon, code, f));
   for (const [op, code] of Object.entries(UNARY_OPS)) add(op, (f) => unaryKernel(addon, code, f));

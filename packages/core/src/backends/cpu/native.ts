@@ -52,10 +52,27 @@ export interface NativeAddon {
   col2im(cols: Float32Array, img: Float32Array, spec: Float64Array): void;
   /** spec as col2im; values and indices are contiguous `[N, C, oh, ow]`. */
   maxPool2d(x: Float32Array, values: Float32Array, indices: Int32Array, spec: Float64Array): void;
+  /**
+   * Adam step in place; spec `[n, lr, beta1, beta2, eps, weightDecay, step, decoupled, maximize]`,
+   * `vmax` empty unless AMSGrad.
+   */
+  adamUpdate(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    vmax: Float32Array,
+    spec: Float64Array,
+  ): void;
+  /**
+   * SGD step in place; spec `[n, lr, momentum, dampening, weightDecay, nesterov, maximize,
+   * initBuffer]`, `buf` empty when momentum is 0.
+   */
+  sgdUpdate(p: Float32Array, g: Float32Array, buf: Float32Array, spec: Float64Array): void;
 }
 
 /** The ABI this loader expects (bumped with every change of the addon's functions). */
-const ABI_VERSION = 2;
+const ABI_VERSION = 3;
 
 /** The addon, or why it is not available. */
 export interface NativeStatus {

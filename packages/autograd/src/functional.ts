@@ -6,6 +6,22 @@ import { enableGrad } from './grad-mode.js';
 /** A function of tensors returning a tensor or several. */
 export type TensorFn = (...inputs: Tensor[]) => Tensor | Tensor[];
 
+/** What {@link vjp} returns (PyTorch's `(func_output, vjp)` tuple). */
+export interface VjpResult {
+  /** `fn(...inputs)`: one tensor, or an array when `fn` returns an array. */
+  output: Tensor | Tensor[];
+  /** `v^T J` for each input, shaped like it: one tensor, or an array when `inputs` is an array. */
+  vjp: Tensor | Tensor[];
+}
+
+/** What {@link jvp} returns (PyTorch's `(func_output, jvp)` tuple). */
+export interface JvpResult {
+  /** `fn(...inputs)`: one tensor, or an array when `fn` returns an array. */
+  output: Tensor | Tensor[];
+  /** `J v` for each output, shaped like it: one tensor, or an array when `fn` returns an array. */
+  jvp: Tensor | Tensor[];
+}
+
 /** Options of the functional helpers. */
 export interface FunctionalOptions {
   /** Make the results differentiable (default false: they are detached). */
@@ -60,7 +76,7 @@ export function vjp(
   inputs: Tensor | readonly Tensor[],
   v?: Tensor | readonly Tensor[] | null,
   options: FunctionalOptions = {},
-): { output: Tensor | Tensor[]; vjp: Tensor | Tensor[] } {
+): VjpResult {
   const createGraph = options.createGraph ?? false;
   const ins = prepare(list(inputs), createGraph);
   const raw = enableGrad(() => fn(...ins));
@@ -83,7 +99,7 @@ export function jvp(
   inputs: Tensor | readonly Tensor[],
   v?: Tensor | readonly Tensor[] | null,
   options: FunctionalOptions = {},
-): { output: Tensor | Tensor[]; jvp: Tensor | Tensor[] } {
+): JvpResult {
   const createGraph = options.createGraph ?? false;
   const ins = prepare(list(inputs), createGraph);
   let vs: Tensor[];

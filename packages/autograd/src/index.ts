@@ -18,8 +18,22 @@ export { noGrad, enableGrad, setGradEnabled, isGradEnabled } from './grad-mode.j
 export { AutogradError } from './errors.js';
 export { Node, AccumulateGrad, type Edge, type GradHook } from './node.js';
 export { derivatives, nonDifferentiable } from './derivatives/index.js';
-export type { Derivative, DerivativeContext, DerivativeTable } from './derivatives/types.js';
+export type {
+  Derivative,
+  DerivativeContext,
+  DerivativeTable,
+  TensorGeometry,
+} from './derivatives/types.js';
 export { autogradLayer } from './layer.js';
 export { AutogradFunction as Function, FunctionCtx, type FunctionGrads } from './function.js';
-export { vjp, jvp, jacobian, hessian, type TensorFn, type FunctionalOptions } from './functional.js';
+export {
+  vjp,
+  jvp,
+  jacobian,
+  hessian,
+  type TensorFn,
+  type FunctionalOptions,
+  type VjpResult,
+  type JvpResult,
+} from './functional.js';
 export { gradcheck, gradgradcheck, type GradcheckOptions } from './gradcheck.js';

@@ -3,7 +3,9 @@ import { AutogradError } from './errors.js';
 
 /** Where a gradient goes: output slot `nr` of `node`. */
 export interface Edge {
+  /** The backward node that receives the gradient (an op's node, or a leaf's `AccumulateGrad`). */
   readonly node: Node;
+  /** Which of `node`'s forward outputs the gradient belongs to (0 for single-output ops). */
   readonly nr: number;
 }
 

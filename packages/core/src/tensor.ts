@@ -98,6 +98,10 @@ export class Tensor {
   get requiresGrad(): boolean {
     return this._requiresGrad;
   }
+  /**
+   * Turns gradient tracking on or off (PyTorch's `requires_grad_`). Only leaf tensors may change it;
+   * without `@kindling/autograd` imported this throws a KindlingError naming the package.
+   */
   set requiresGrad(value: boolean) {
     if (value === this._requiresGrad) return;
     autogradHooks('requiresGrad').setRequiresGrad(this, value);
@@ -620,14 +624,14 @@ export class Tensor {
   }
   /** Maximum over all elements (no dim) or values and indices along `dim`. */
   max(): Tensor;
-  max(dim: number, options?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
-  max(dim?: number, options?: { keepdim?: boolean }): Tensor | { values: Tensor; indices: Tensor } {
+  max(dim: number, options?: { keepdim?: boolean }): I.ValuesIndices;
+  max(dim?: number, options?: { keepdim?: boolean }): Tensor | I.ValuesIndices {
     return dim === undefined ? R.max(this) : R.max(this, dim, options);
   }
   /** Minimum over all elements (no dim) or values and indices along `dim`. */
   min(): Tensor;
-  min(dim: number, options?: { keepdim?: boolean }): { values: Tensor; indices: Tensor };
-  min(dim?: number, options?: { keepdim?: boolean }): Tensor | { values: Tensor; indices: Tensor } {
+  min(dim: number, options?: { keepdim?: boolean }): I.ValuesIndices;
+  min(dim?: number, options?: { keepdim?: boolean }): Tensor | I.ValuesIndices {
     return dim === undefined ? R.min(this) : R.min(this, dim, options);
   }
   /** Maximum values over `dim`. */
@@ -765,7 +769,7 @@ export class Tensor {
     return I.nonzero(this);
   }
   /** Sorted values and their indices along `dim`. */
-  sort(dim = -1, options?: { descending?: boolean; stable?: boolean }): { values: Tensor; indices: Tensor } {
+  sort(dim = -1, options?: { descending?: boolean; stable?: boolean }): I.ValuesIndices {
     return I.sort(this, dim, options);
   }
   /** Indices that sort along `dim`. */
@@ -773,11 +777,7 @@ export class Tensor {
     return I.argsort(this, dim, options);
   }
   /** The `k` largest (or smallest) values and their indices along `dim`. */
-  topk(
-    k: number,
-    dim = -1,
-    options?: { largest?: boolean; sorted?: boolean },
-  ): { values: Tensor; indices: Tensor } {
+  topk(k: number, dim = -1, options?: { largest?: boolean; sorted?: boolean }): I.ValuesIndices {
     return I.topk(this, k, dim, options);
   }
 

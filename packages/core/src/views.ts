@@ -234,9 +234,13 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
 
 /** A slice description for `index`: `slice(start, end, step)` like Python's `start:end:step`. */
 export interface Slice {
+  /** Tag that tells a slice apart from the other `IndexItem`s. */
   readonly kind: 'slice';
+  /** First index taken (negative counts from the end); null starts at 0. */
   readonly start: number | null;
+  /** Index to stop before (negative counts from the end); null runs to the end of the dim. */
   readonly end: number | null;
+  /** Distance between taken indices, a positive integer (1 takes every element). */
   readonly step: number;
 }
 

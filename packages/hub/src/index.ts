@@ -12,11 +12,29 @@ export * from './model/safetensors-header.js';
 export { HubClient, folderSources } from './client/client.js';
 export type {
   CommitResult,
+  ContentSource,
+  FileSource,
   HubClientOptions,
   LogEntry,
   UploadOptions,
   UploadSource,
 } from './client/client.js';
+export type {
+  BranchResult,
+  CreatedRepo,
+  CreatedToken,
+  CreatedUser,
+  Manifest,
+  OrgMembership,
+  RefTarget,
+  RepoListing,
+  RepoRefs,
+  TagResult,
+  TokenInfo,
+  UploadedBlob,
+  UploadStatus,
+  WhoAmI,
+} from './client/responses.js';
 export { LocalCache, safeJoin } from './client/cache.js';
 export { pushToHub, fromHub } from './nn/hub-models.js';
 export type { PushToHubOptions, FromHubOptions } from './nn/hub-models.js';

@@ -3,8 +3,16 @@
  * (embedded: SQLite metadata + blob folder; scale-out: PostgreSQL + S3), and the `kindling-hub`
  * CLI entry.
  */
-export type { BlobStore, ByteRange, PutOptions } from './storage/blob.js';
-export type { AuditFilter, CommitInput, MetadataStore, TeamInfo } from './storage/metadata.js';
+export type { BlobStat, BlobStore, ByteRange, PutOptions, PutResult } from './storage/blob.js';
+export type {
+  AuditFilter,
+  CommitInput,
+  Membership,
+  MetadataStore,
+  OrgMember,
+  TeamInfo,
+  TeamRepoGrant,
+} from './storage/metadata.js';
 export { SqliteMetadataStore } from './storage/sqlite.js';
 export { FsBlobStore } from './storage/fs-blobs.js';
 export { PgMetadataStore } from './storage/postgres.js';
@@ -12,10 +20,17 @@ export type { PgMetadataStoreOptions } from './storage/postgres.js';
 export { S3BlobStore } from './storage/s3-blobs.js';
 export type { S3BlobStoreOptions } from './storage/s3-blobs.js';
 export { S3Client, S3Error } from './storage/s3-client.js';
-export type { S3Config } from './storage/s3-client.js';
+export type {
+  S3Config,
+  S3MultipartUpload,
+  S3ObjectHead,
+  S3ObjectSummary,
+  S3Request,
+  S3Response,
+} from './storage/s3-client.js';
 export { createHubServer, openHubStores, openScaleOutStores, bootstrapAdmin } from './server/server.js';
 export type { HubServer, HubServerOptions } from './server/server.js';
-export type { HubSettings } from './server/context.js';
+export type { HubSettings, HubStores } from './server/context.js';
 export { hashToken } from './server/auth.js';
 export { runCli, USAGE } from './cli/main.js';
 export type { CliIO } from './cli/main.js';

@@ -88,8 +88,16 @@ export function checkPath(path: unknown): string {
   return path as string;
 }
 
+/** A repo id `owner/name`, split. */
+export interface RepoIdParts {
+  /** The owning namespace: a user or organisation name. */
+  owner: string;
+  /** The repo's name within that namespace. */
+  name: string;
+}
+
 /** Splits and checks `owner/name`. */
-export function parseRepoId(id: string): { owner: string; name: string } {
+export function parseRepoId(id: string): RepoIdParts {
   const parts = typeof id === 'string' ? id.split('/') : [];
   if (parts.length !== 2)
     throw new BadRequestError(`invalid repo id ${JSON.stringify(id)}: expected 'owner/name'`, 'invalid_name');

@@ -3,7 +3,14 @@
  * @packageDocumentation
  */
 export { Parameter } from './parameter.js';
-export { Module, StateDictError, type StateDict, type ForwardHook, type ForwardPreHook } from './module.js';
+export {
+  Module,
+  StateDictError,
+  type StateDict,
+  type ForwardHook,
+  type ForwardPreHook,
+  type IncompatibleKeys,
+} from './module.js';
 export { Sequential, ModuleList, ModuleDict, ParameterList } from './containers.js';
 export * from './layers/linear.js';
 export * from './layers/flatten.js';
@@ -30,6 +37,7 @@ export {
   stateDictFromBytes,
   type Metadata,
   type LoadOptions,
+  type StateDictWithMetadata,
 } from './serialization.js';
 export * from './losses/index.js';
 export * from './optim/index.js';

@@ -5,6 +5,14 @@ import { Parameter } from './parameter.js';
 /** A checkpoint: parameter and buffer tensors by their PyTorch-style dotted names. */
 export type StateDict = Record<string, Tensor>;
 
+/** The keys `loadStateDict` could not match (PyTorch's `_IncompatibleKeys`); empty when strict loading succeeds. */
+export interface IncompatibleKeys {
+  /** Keys of the module's state dict that the loaded state dict lacks (left untouched). */
+  missingKeys: string[];
+  /** Keys of the loaded state dict that the module does not have (ignored). */
+  unexpectedKeys: string[];
+}
+
 /** Thrown by `loadStateDict` when keys are missing, unexpected or mis-shaped; lists all of them. */
 export class StateDictError extends KindlingError {
   constructor(
@@ -260,10 +268,7 @@ export abstract class Module {
    * Copies a state dict into this module's parameters and buffers. With `strict` (default) every
    * key must match; all missing, unexpected and mis-shaped keys are reported together.
    */
-  loadStateDict(
-    stateDict: StateDict,
-    options?: { strict?: boolean },
-  ): { missingKeys: string[]; unexpectedKeys: string[] } {
+  loadStateDict(stateDict: StateDict, options?: { strict?: boolean }): IncompatibleKeys {
     const strict = options?.strict ?? true;
     const own = this.stateDict();
     const missingKeys = Object.keys(own).filter((k) => !(k in stateDict));

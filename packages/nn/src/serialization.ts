@@ -13,10 +13,18 @@ import {
   Tensor,
   ValueError,
 } from '@kindling/core';
-import { Module, type StateDict } from './module.js';
+import { type IncompatibleKeys, Module, type StateDict } from './module.js';
 
 /** String metadata stored in the file header (`__metadata__`). */
 export type Metadata = Record<string, string>;
+
+/** A checkpoint file's contents, as `loadWithMetadata` returns them. */
+export interface StateDictWithMetadata {
+  /** The tensors, by their PyTorch-style dotted names (`fc1.weight`). */
+  stateDict: StateDict;
+  /** The header's `__metadata__` strings (`{}` when the file has none). */
+  metadata: Metadata;
+}
 
 /** Options of the loaders. */
 export interface LoadOptions {
@@ -62,10 +70,7 @@ export async function load(path: string, options?: LoadOptions): Promise<StateDi
 }
 
 /** Loads a safetensors file's state dict together with its header metadata. */
-export async function loadWithMetadata(
-  path: string,
-  options?: LoadOptions,
-): Promise<{ stateDict: StateDict; metadata: Metadata }> {
+export async function loadWithMetadata(path: string, options?: LoadOptions): Promise<StateDictWithMetadata> {
   if (typeof path !== 'string' || path === '')
     throw new ValueError(`load: expected a file path, got ${String(path)}`);
   const { tensors, metadata } = await loadFile(path, { device: options?.device });
@@ -81,7 +86,7 @@ export async function loadInto(
   module: Module,
   path: string,
   options?: { strict?: boolean },
-): Promise<{ missingKeys: string[]; unexpectedKeys: string[] }> {
+): Promise<IncompatibleKeys> {
   if (!(module instanceof Module)) throw new ValueError(`loadInto: expected a Module, got ${String(module)}`);
   return module.loadStateDict(await load(path), options);
 }

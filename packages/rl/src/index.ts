@@ -129,6 +129,7 @@ export {
   type MlpOptions,
   type ActorCriticPolicy,
   type ActionHead,
+  type ActorCriticOutput,
   type MlpActorCriticOptions,
   type QNetworkOptions,
 } from './algorithms/networks.js';
@@ -142,7 +143,14 @@ export {
   type TrainResult,
 } from './algorithms/common.js';
 export type { OnPolicyConfig } from './algorithms/on-policy.js';
-export { ppo, ppoLoss, explainedVariance, type PPOConfig, type PPOLossInput } from './algorithms/ppo.js';
+export {
+  ppo,
+  ppoLoss,
+  explainedVariance,
+  type PPOConfig,
+  type PPOLossInput,
+  type PPOLossResult,
+} from './algorithms/ppo.js';
 export { a2c, type A2CConfig } from './algorithms/a2c.js';
 export { reinforce, type ReinforceConfig } from './algorithms/reinforce.js';
 export { dqn, type DQNConfig } from './algorithms/dqn.js';

@@ -75,12 +75,19 @@ export function spec(id: string): EnvSpec {
  * `Env<Float32Array, number>`. Packages registering their own environments may augment it.
  */
 export interface EnvTypes {
+  /** `CartPoleEnv`, 200 steps: `[x, x_dot, theta, theta_dot]`; push left (0) or right (1). */
   'CartPole-v0': [Float32Array, number];
+  /** `CartPoleEnv`, 500 steps: `[x, x_dot, theta, theta_dot]`; push left (0) or right (1). */
   'CartPole-v1': [Float32Array, number];
+  /** `MountainCarEnv`: `[position, velocity]`; accelerate left (0), not at all (1) or right (2). */
   'MountainCar-v0': [Float32Array, number];
+  /** `ContinuousMountainCarEnv`: `[position, velocity]`; one force in [-1, 1]. */
   'MountainCarContinuous-v0': [Float32Array, ArrayLike<number>];
+  /** `PendulumEnv`: `[cos θ, sin θ, θ_dot]`; one torque in [-2, 2]. */
   'Pendulum-v1': [Float32Array, ArrayLike<number>];
+  /** `AcrobotEnv`: cos/sin of both joint angles and their velocities; torque -1 (0), 0 (1) or +1 (2). */
   'Acrobot-v1': [Float32Array, number];
+  /** `GridWorldEnv`: the agent's cell index; a move left (0), down (1), right (2) or up (3). */
   'GridWorld-v0': [number, number];
 }
 

@@ -2,7 +2,7 @@
 export const VERSION = '0.0.0';
 
 export type { BatchEncodeOptions, BatchEncoding, EncodeOptions, Tokenizer } from './tokenizers/types.js';
-export { batchToTensors } from './tokenizers/batch.js';
+export { batchToTensors, type BatchTensors } from './tokenizers/batch.js';
 export { CharTokenizer, type CharJson, type CharTokenizerOptions } from './tokenizers/char.js';
 export { BpeTokenizer, type BpeTrainOptions } from './tokenizers/bpe.js';
 export { gpt2UnicodeToByte, type BpeJson, type BpeMode, type BpeSpec } from './tokenizers/bpe-spec.js';

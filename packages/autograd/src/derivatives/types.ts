@@ -1,5 +1,15 @@
 import type { Attrs, DType, Tensor } from '@kindling/core';
 
+/** The memory layout a tensor had: enough to rebuild the same view of a storage. */
+export interface TensorGeometry {
+  /** Size of each dim. */
+  readonly shape: readonly number[];
+  /** Elements to skip in storage to step one along each dim. */
+  readonly strides: readonly number[];
+  /** Index of the first element in the storage, in elements. */
+  readonly offset: number;
+}
+
 /** What a derivative formula sees when its node runs backward. */
 export interface DerivativeContext {
   /** Gradient of each output (null for outputs that got none, e.g. integer indices). */
@@ -17,7 +27,7 @@ export interface DerivativeContext {
   /** Shape of input `i` (always available). */
   inputShape(i: number): readonly number[];
   /** Shape, strides and storage offset input `i` had (always available; for `asStrided`). */
-  inputGeometry(i: number): { shape: readonly number[]; strides: readonly number[]; offset: number };
+  inputGeometry(i: number): TensorGeometry;
   /** Dtype of input `i` (always available). */
   inputDType(i: number): DType;
   /** Whether input `i` needs a gradient (formulas may skip the others). */

@@ -16,7 +16,7 @@ import { arange, fromHost } from './creation.js';
 import { add, eq, lt, mul, where } from './elementwise.js';
 import { scalarTensor } from './scalar.js';
 
-/** Values and their positions, as `sort` and `topk` return them. */
+/** Values and their positions along a dim, as `sort`, `topk` and `max`/`min` with a dim return them. */
 export interface ValuesIndices {
   /** The selected values. */
   values: Tensor;

@@ -27,7 +27,12 @@ import { sum } from './reduce.js';
 
 /** Values and the int32 positions of the maxima in the flattened `H*W` input plane. */
 export interface PoolWithIndices {
+  /** The pooled maxima in the input's dtype: `[N, C, outH, outW]` (`[N, C, outL]` for 1-D pooling). */
   values: Tensor;
+  /**
+   * int32, shaped like `values`: where each maximum sits in its input plane, as `row * W + col`
+   * (the position along the length for 1-D pooling; unbatched inputs drop the `N` dim of both).
+   */
   indices: Tensor;
 }
 

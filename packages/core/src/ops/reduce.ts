@@ -13,6 +13,7 @@ import { reshape } from '../views.js';
 import { cast } from './copy.js';
 import { full } from './creation.js';
 import { abs, add, div, exp, isinf, log, mul, ne, pow, sqrt, sub, where } from './elementwise.js';
+import type { ValuesIndices } from './indexing.js';
 import { checkComputable } from './promote.js';
 
 /** Options shared by reductions: keep reduced dims as size 1. */
@@ -136,7 +137,7 @@ function extremumDim(
   x: Tensor,
   dim: number | undefined,
   options?: ReduceOptions,
-): Tensor | { values: Tensor; indices: Tensor } {
+): Tensor | ValuesIndices {
   checkComputable(op, x.dtype);
   if (dim === undefined) {
     if (x.numel === 0) {
@@ -160,12 +161,8 @@ function extremumDim(
  * the first NaN). NaN propagates.
  */
 export function max(x: Tensor): Tensor;
-export function max(x: Tensor, dim: number, options?: ReduceOptions): { values: Tensor; indices: Tensor };
-export function max(
-  x: Tensor,
-  dim?: number,
-  options?: ReduceOptions,
-): Tensor | { values: Tensor; indices: Tensor } {
+export function max(x: Tensor, dim: number, options?: ReduceOptions): ValuesIndices;
+export function max(x: Tensor, dim?: number, options?: ReduceOptions): Tensor | ValuesIndices {
   return extremumDim('max', x, dim, options);
 }
 
@@ -174,12 +171,8 @@ export function max(
  * the first NaN). NaN propagates.
  */
 export function min(x: Tensor): Tensor;
-export function min(x: Tensor, dim: number, options?: ReduceOptions): { values: Tensor; indices: Tensor };
-export function min(
-  x: Tensor,
-  dim?: number,
-  options?: ReduceOptions,
-): Tensor | { values: Tensor; indices: Tensor } {
+export function min(x: Tensor, dim: number, options?: ReduceOptions): ValuesIndices;
+export function min(x: Tensor, dim?: number, options?: ReduceOptions): Tensor | ValuesIndices {
   return extremumDim('min', x, dim, options);
 }
 

@@ -23,6 +23,20 @@ import {
 import type { AuditEntry, FileEntry, Role } from '../model/types.js';
 import { checkPath, parseRepoId } from '../validate.js';
 import { LocalCache } from './cache.js';
+import type {
+  BranchResult,
+  CreatedRepo,
+  CreatedToken,
+  CreatedUser,
+  Manifest,
+  RepoListing,
+  RepoRefs,
+  TagResult,
+  TokenInfo,
+  UploadedBlob,
+  UploadStatus,
+  WhoAmI,
+} from './responses.js';
 import { type Body, isRetryableNetworkError, readAll, send, type TransportResponse } from './transport.js';
 
 /** Options of {@link HubClient}. */
@@ -49,8 +63,24 @@ export interface HubClientOptions {
   idleTimeoutMs?: number;
 }
 
+/** A file to upload from memory. */
+export interface ContentSource {
+  /** Where the file goes in the repo (`/`-separated, checked like every repo path). */
+  path: string;
+  /** The file's bytes; a string is encoded as UTF-8. */
+  content: Uint8Array | string;
+}
+
+/** A file to upload from the local disk: streamed (hashed, then sent), never loaded whole. */
+export interface FileSource {
+  /** Where the file goes in the repo (`/`-separated, checked like every repo path). */
+  path: string;
+  /** The local file to read. */
+  file: string;
+}
+
 /** A file to upload: bytes in memory, or a local file (streamed, never loaded whole). */
-export type UploadSource = { path: string; content: Uint8Array | string } | { path: string; file: string };
+export type UploadSource = ContentSource | FileSource;
 
 /** Options of {@link HubClient.uploadFiles}. */
 export interface UploadOptions {
@@ -86,8 +116,11 @@ export interface LogEntry {
   title: string;
   /** Full message. */
   message: string;
-  /** Authors. */
-  authors: Array<{ user: string }>;
+  /** Authors (one: the user whose token made the commit). */
+  authors: Array<{
+    /** The author's user name. */
+    user: string;
+  }>;
   /** ISO date. */
   date: string;
   /** Parent ids. */
@@ -278,37 +311,27 @@ export class HubClient {
   // ---------------------------------------------------------------- account
 
   /** The caller (`{ name, isAdmin, orgs, auth }`). */
-  async whoami(): Promise<{
-    name: string;
-    isAdmin: boolean;
-    orgs: Array<{ name: string; roleInOrg: Role }>;
-    auth: unknown;
-  }> {
+  async whoami(): Promise<WhoAmI> {
     return this.json('GET', '/api/whoami');
   }
 
   /** Creates a token for the caller; `token` (the secret) is returned only here. */
-  async createToken(
-    name: string,
-    scope: Role,
-  ): Promise<{ id: string; name: string; scope: Role; token: string }> {
+  async createToken(name: string, scope: Role): Promise<CreatedToken> {
     return this.json('POST', '/api/tokens', { json: { name, scope } });
   }
 
   /** The caller's tokens (no secrets). */
-  async listTokens(): Promise<
-    Array<{ id: string; name: string; scope: Role; createdAt: string; revokedAt: string | null }>
-  > {
+  async listTokens(): Promise<TokenInfo[]> {
     return this.json('GET', '/api/tokens');
   }
 
   /** Revokes a token by id. */
-  async revokeToken(id: string): Promise<{ id: string; revokedAt: string | null }> {
+  async revokeToken(id: string): Promise<TokenInfo> {
     return this.json('DELETE', `/api/tokens/${encodeURIComponent(id)}`);
   }
 
   /** Creates a user and returns its first (admin-scoped) token (site admins only). */
-  async createUser(name: string, opts: { isAdmin?: boolean } = {}): Promise<{ name: string; token: string }> {
+  async createUser(name: string, opts: { isAdmin?: boolean } = {}): Promise<CreatedUser> {
     return this.json('POST', '/api/users', { json: { name, isAdmin: opts.isAdmin ?? false } });
   }
 
@@ -343,10 +366,7 @@ export class HubClient {
   // ---------------------------------------------------------------- repos
 
   /** Creates `owner/name` (owner: you or an organisation where you have write). */
-  async createRepo(
-    repo: string,
-    opts: { private?: boolean } = {},
-  ): Promise<{ id: string; url: string; private: boolean }> {
+  async createRepo(repo: string, opts: { private?: boolean } = {}): Promise<CreatedRepo> {
     const { owner, name } = parseRepoId(repo);
     return this.json('POST', '/api/repos/create', {
       json: { name, organization: owner, private: opts.private ?? false },
@@ -360,9 +380,7 @@ export class HubClient {
   }
 
   /** Repos visible to the caller. */
-  async listRepos(
-    opts: { author?: string; search?: string } = {},
-  ): Promise<Array<{ id: string; private: boolean; sha: string | null }>> {
+  async listRepos(opts: { author?: string; search?: string } = {}): Promise<RepoListing[]> {
     const q = new URLSearchParams();
     if (opts.author) q.set('author', opts.author);
     if (opts.search) q.set('search', opts.search);
@@ -381,10 +399,7 @@ export class HubClient {
   }
 
   /** Branches and tags. */
-  async refs(repo: string): Promise<{
-    branches: Array<{ name: string; targetCommit: string }>;
-    tags: Array<{ name: string; targetCommit: string }>;
-  }> {
+  async refs(repo: string): Promise<RepoRefs> {
     return this.json('GET', `${this.repoPath(repo)}/refs`);
   }
 
@@ -393,7 +408,7 @@ export class HubClient {
     repo: string,
     tag: string,
     opts: { revision?: string; message?: string } = {},
-  ): Promise<{ tag: string; commit: string }> {
+  ): Promise<TagResult> {
     return this.json('POST', `${this.repoPath(repo)}/tag/${encodeURIComponent(opts.revision ?? 'main')}`, {
       json: { tag, message: opts.message },
     });
@@ -405,11 +420,7 @@ export class HubClient {
   }
 
   /** Creates a branch at a revision (default `main`). */
-  async createBranch(
-    repo: string,
-    branch: string,
-    opts: { from?: string } = {},
-  ): Promise<{ branch: string; commit: string }> {
+  async createBranch(repo: string, branch: string, opts: { from?: string } = {}): Promise<BranchResult> {
     return this.json('POST', `${this.repoPath(repo)}/branch/${encodeURIComponent(branch)}`, {
       json: { startingPoint: opts.from ?? 'main' },
     });
@@ -439,7 +450,7 @@ export class HubClient {
   }
 
   /** Commit id and file list of a revision; cached for offline use. Offline: from the cache only. */
-  async manifest(repo: string, revision = 'main'): Promise<{ commit: string; files: FileEntry[] }> {
+  async manifest(repo: string, revision = 'main'): Promise<Manifest> {
     if (this.offline) {
       const commit = this.cache.readRef(repo, revision);
       const files = commit ? this.cache.readManifest(repo, commit) : null;
@@ -539,7 +550,7 @@ export class HubClient {
     repo: string,
     source: UploadSource,
     opts: { resumable?: boolean; chunkBytes?: number } = {},
-  ): Promise<{ sha256: string; size: number }> {
+  ): Promise<UploadedBlob> {
     const p = await prepare(source);
     await this.sendBlob(
       repo,
@@ -567,9 +578,7 @@ export class HubClient {
   }
 
   /** The state of an upload session (`offset` = bytes the server holds). */
-  async uploadStatus(
-    id: string,
-  ): Promise<{ id: string; offset: number; size: number; sha256: string; path: string }> {
+  async uploadStatus(id: string): Promise<UploadStatus> {
     return this.json('GET', `/api/uploads/${encodeURIComponent(id)}`);
   }
 

@@ -82,7 +82,7 @@ export function parseModelCard(text: string): ModelCard {
 }
 
 /** Writes a model card: YAML front matter (omitted when `data` is empty), then the body. */
-export function renderModelCard(card: { data?: ModelCardData; body?: string }): string {
+export function renderModelCard(card: Partial<ModelCard>): string {
   const data = card.data ?? {};
   const body = card.body ?? '';
   if (Object.keys(data).length === 0) return body;

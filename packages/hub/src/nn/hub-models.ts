@@ -12,9 +12,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeviceName } from '@kindling/core';
 import { load, type Module, type StateDict, stateDictToBytesAsync } from '@kindling/nn';
-import type { CommitResult, HubClient } from '../client/client.js';
+import type { CommitResult, ContentSource, HubClient } from '../client/client.js';
 import { HubError, IntegrityError, NotFoundError } from '../errors.js';
-import { type ModelCardData, type ModelConfig, parseModelConfig, renderModelCard } from '../model/card.js';
+import { type ModelCard, type ModelConfig, parseModelConfig, renderModelCard } from '../model/card.js';
 import { checkPath } from '../validate.js';
 import { type ArchitectureEntry, type ArchitectureFactory, architectureRegistry } from './architectures.js';
 
@@ -23,9 +23,16 @@ export interface PushToHubOptions {
   /** The client to push with (its token needs write access). */
   client: HubClient;
   /** How to build the model again: `config.json` (`library` defaults to `kindling`). */
-  config: { library?: string; architecture: string; config?: Record<string, unknown> };
-  /** The model card: a whole `README.md`, or front matter + markdown body. */
-  card?: string | { data?: ModelCardData; body?: string };
+  config: {
+    /** Library that owns the architecture (default `kindling`). */
+    library?: string;
+    /** Registered architecture name that rebuilds the model (`MLP`, `ResNet18`, ...). */
+    architecture: string;
+    /** Arguments of the architecture's constructor, JSON-serialisable (default `{}`). */
+    config?: Record<string, unknown>;
+  };
+  /** The model card: a whole `README.md`, or front matter + markdown body (both optional). */
+  card?: string | Partial<ModelCard>;
   /** Commit message (default `Push <architecture> model`). */
   message?: string;
   /** Branch (default `main`). */
@@ -39,7 +46,7 @@ export interface PushToHubOptions {
   /** String metadata for the safetensors header (`format: pt` is added). */
   metadata?: Record<string, string>;
   /** Further files to commit along (e.g. a tokenizer). */
-  extraFiles?: Array<{ path: string; content: Uint8Array | string }>;
+  extraFiles?: ContentSource[];
 }
 
 /**

@@ -33,13 +33,16 @@ export interface HubSettings {
   log: (line: string) => void;
 }
 
-/** A hub server's settings plus its stores. */
-export interface Hub extends HubSettings {
-  /** Metadata store. */
-  metadata: MetadataStore;
-  /** Blob store. */
-  blobs: BlobStore;
+/** The two stores a hub keeps its state in; `M` and `B` name the implementations when known. */
+export interface HubStores<M extends MetadataStore = MetadataStore, B extends BlobStore = BlobStore> {
+  /** Users, organisations, tokens, repos, commits, refs, upload sessions and the audit log. */
+  metadata: M;
+  /** File contents, content-addressed by sha256. */
+  blobs: B;
 }
+
+/** A hub server's settings plus its stores. */
+export interface Hub extends HubSettings, HubStores {}
 
 /** Per-request context passed to route handlers. */
 export interface Ctx {

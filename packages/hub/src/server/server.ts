@@ -11,14 +11,13 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { HubError } from '../errors.js';
 import { DEFAULT_MAX_SAFETENSORS_HEADER } from '../model/safetensors-header.js';
-import type { BlobStore } from '../storage/blob.js';
 import { FsBlobStore } from '../storage/fs-blobs.js';
 import type { MetadataStore } from '../storage/metadata.js';
 import { PgMetadataStore, type PgMetadataStoreOptions } from '../storage/postgres.js';
 import { S3BlobStore, type S3BlobStoreOptions } from '../storage/s3-blobs.js';
 import { SqliteMetadataStore } from '../storage/sqlite.js';
 import { authenticate, cookieCaller, hashToken, newTokenId, newTokenSecret } from './auth.js';
-import type { Ctx, Hub, HubSettings } from './context.js';
+import type { Ctx, Hub, HubSettings, HubStores } from './context.js';
 import { Router, sendError, sendJson } from './http.js';
 import { buildOpenApi } from './openapi.js';
 import { accountRoutes } from './routes/account.js';
@@ -28,11 +27,7 @@ import { sweepExpiredUploads, uploadRoutes } from './routes/uploads.js';
 import { sendHtmlError, webRoutes } from './routes/web.js';
 
 /** Options of {@link createHubServer}: the stores plus any {@link HubSettings} to override. */
-export interface HubServerOptions extends Partial<HubSettings> {
-  /** Metadata store. */
-  metadata: MetadataStore;
-  /** Blob store. */
-  blobs: BlobStore;
+export interface HubServerOptions extends Partial<HubSettings>, HubStores {
   /** Close idle or stalled connections after this long without traffic (default 120 s). */
   idleTimeoutMs?: number;
 }
@@ -172,7 +167,7 @@ export function createHubServer(options: HubServerOptions): HubServer {
 }
 
 /** Opens the embedded stores in a data directory: `hub.db` (SQLite) and `blobs/` (the blob folder). */
-export function openHubStores(dataDir: string): { metadata: SqliteMetadataStore; blobs: FsBlobStore } {
+export function openHubStores(dataDir: string): HubStores<SqliteMetadataStore, FsBlobStore> {
   mkdirSync(dataDir, { recursive: true });
   return {
     metadata: new SqliteMetadataStore(join(dataDir, 'hub.db')),
@@ -188,7 +183,7 @@ export function openHubStores(dataDir: string): { metadata: SqliteMetadataStore;
 export async function openScaleOutStores(opts: {
   postgres: PgMetadataStoreOptions;
   s3: S3BlobStoreOptions;
-}): Promise<{ metadata: PgMetadataStore; blobs: S3BlobStore }> {
+}): Promise<HubStores<PgMetadataStore, S3BlobStore>> {
   const metadata = await PgMetadataStore.open(opts.postgres);
   try {
     return { metadata, blobs: await S3BlobStore.open(opts.s3) };

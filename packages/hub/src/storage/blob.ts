@@ -28,12 +28,26 @@ export interface PutOptions {
   onEnd?: (size: number) => void;
 }
 
+/** A stored blob, as {@link BlobStore.stat} reports it. */
+export interface BlobStat {
+  /** Size in bytes. */
+  size: number;
+}
+
+/** What {@link BlobStore.put} stored. */
+export interface PutResult {
+  /** Size in bytes of the verified content. */
+  size: number;
+  /** False when the blob already existed (deduplicated: nothing new was written). */
+  created: boolean;
+}
+
 /** Content-addressed storage of file contents. */
 export interface BlobStore {
   /** Releases resources. */
   close(): Promise<void>;
   /** The blob's size, or null when absent. */
-  stat(sha256: string): Promise<{ size: number } | null>;
+  stat(sha256: string): Promise<BlobStat | null>;
   /** Streams a blob (or a range of it); 404 NotFoundError when absent. */
   read(sha256: string, range?: ByteRange): Promise<Readable>;
   /**
@@ -41,7 +55,7 @@ export interface BlobStore {
    * sha256 or size mismatch, or whatever `inspect`/`onEnd` throw, leaves nothing stored.
    * `created` is false when the blob already existed (deduplicated).
    */
-  put(source: Readable, opts: PutOptions): Promise<{ size: number; created: boolean }>;
+  put(source: Readable, opts: PutOptions): Promise<PutResult>;
   /** Deletes a blob (for a garbage collector); false when absent. */
   delete(sha256: string): Promise<boolean>;
 
@@ -61,7 +75,7 @@ export interface BlobStore {
    * Verifies the staged bytes' size and sha256 and moves them into the store as that blob. On a
    * mismatch the staging area is discarded and an IntegrityError thrown.
    */
-  stagingFinalize(id: string, expect: { sha256: string; size: number }): Promise<{ created: boolean }>;
+  stagingFinalize(id: string, expect: { sha256: string; size: number }): Promise<Pick<PutResult, 'created'>>;
   /** Discards a staging area (no error when absent). */
   stagingDelete(id: string): Promise<void>;
 }

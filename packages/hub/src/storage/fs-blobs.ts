@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ConflictError, IntegrityError, NotFoundError, PayloadTooLargeError } from '../errors.js';
 import { checkSha256 } from '../validate.js';
-import type { BlobStore, ByteRange, PutOptions } from './blob.js';
+import type { BlobStat, BlobStore, ByteRange, PutOptions, PutResult } from './blob.js';
 
 const STAGING_ID = /^[A-Za-z0-9_-]{8,128}$/;
 
@@ -86,7 +86,7 @@ export class FsBlobStore implements BlobStore {
 
   async close(): Promise<void> {}
 
-  async stat(sha256: string): Promise<{ size: number } | null> {
+  async stat(sha256: string): Promise<BlobStat | null> {
     try {
       return { size: (await stat(this.blobPath(sha256))).size };
     } catch (err) {
@@ -122,7 +122,7 @@ export class FsBlobStore implements BlobStore {
     return true;
   }
 
-  async put(source: Readable, opts: PutOptions): Promise<{ size: number; created: boolean }> {
+  async put(source: Readable, opts: PutOptions): Promise<PutResult> {
     const sha256 = checkSha256(opts.sha256);
     const tmp = join(this.tmpDir, randomUUID());
     const hash = createHash('sha256');
@@ -209,7 +209,10 @@ export class FsBlobStore implements BlobStore {
     return this.openRead(this.stagingPath(id), range, `upload staging area '${id}'`);
   }
 
-  async stagingFinalize(id: string, expect: { sha256: string; size: number }): Promise<{ created: boolean }> {
+  async stagingFinalize(
+    id: string,
+    expect: { sha256: string; size: number },
+  ): Promise<Pick<PutResult, 'created'>> {
     const file = this.stagingPath(id);
     const size = await this.stagingSize(id);
     if (size === null) throw new NotFoundError(`no upload staging area '${id}'`, 'upload_not_found');

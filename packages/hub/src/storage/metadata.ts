@@ -47,12 +47,36 @@ export interface AuditFilter {
   limit?: number;
 }
 
+/** An organisation a user belongs to, as {@link MetadataStore.listMemberships} lists it. */
+export interface Membership {
+  /** The organisation's name. */
+  org: string;
+  /** The user's role in it. */
+  role: Role;
+}
+
+/** A member of an organisation, as {@link MetadataStore.listOrgMembers} lists it. */
+export interface OrgMember {
+  /** The member's user name. */
+  user: string;
+  /** Their role in the organisation. */
+  role: Role;
+}
+
+/** A team's access to one repo of its organisation. */
+export interface TeamRepoGrant {
+  /** The repo's name inside the organisation (without the `org/` prefix). */
+  repo: string;
+  /** What the team's members may do to it. */
+  role: Role;
+}
+
 /** A team with its members and repo grants. */
 export interface TeamInfo extends Team {
   /** Member user names. */
   members: string[];
-  /** Repo grants (`repo` is the repo name inside the org). */
-  repos: Array<{ repo: string; role: Role }>;
+  /** Repo grants: the org's repos the team may access, and how. */
+  repos: TeamRepoGrant[];
 }
 
 /** Persistent metadata of a hub. */
@@ -80,9 +104,9 @@ export interface MetadataStore {
   /** A user's role in an organisation, or null. */
   getOrgRole(orgId: number, userId: number): Promise<Role | null>;
   /** The organisations a user belongs to, with the role. */
-  listMemberships(userId: number): Promise<Array<{ org: string; role: Role }>>;
+  listMemberships(userId: number): Promise<Membership[]>;
   /** An organisation's members. */
-  listOrgMembers(orgId: number): Promise<Array<{ user: string; role: Role }>>;
+  listOrgMembers(orgId: number): Promise<OrgMember[]>;
 
   /** Creates a team; 409 when the organisation already has one of that name. */
   createTeam(orgId: number, name: string, opts?: { audit?: NewAuditEntry }): Promise<Team>;

@@ -23,7 +23,15 @@ import type {
   TokenRecord,
   UploadSession,
 } from '../model/types.js';
-import type { AuditFilter, CommitInput, MetadataStore, TeamInfo } from './metadata.js';
+import type {
+  AuditFilter,
+  CommitInput,
+  Membership,
+  MetadataStore,
+  OrgMember,
+  TeamInfo,
+  TeamRepoGrant,
+} from './metadata.js';
 
 const SCHEMA_VERSION = '2';
 
@@ -382,18 +390,18 @@ export class PgMetadataStore implements MetadataStore {
     )?.role ?? null) as Role | null;
   }
 
-  async listMemberships(userId: number): Promise<Array<{ org: string; role: Role }>> {
+  async listMemberships(userId: number): Promise<Membership[]> {
     return (await this.all(
       'SELECT n.name AS org, m.role FROM org_members m JOIN namespaces n ON n.id = m.org_id WHERE m.user_id = $1 ORDER BY lower(n.name), n.name',
       [userId],
-    )) as Array<{ org: string; role: Role }>;
+    )) as Membership[];
   }
 
-  async listOrgMembers(orgId: number): Promise<Array<{ user: string; role: Role }>> {
+  async listOrgMembers(orgId: number): Promise<OrgMember[]> {
     return (await this.all(
       'SELECT n.name AS user, m.role FROM org_members m JOIN namespaces n ON n.id = m.user_id WHERE m.org_id = $1 ORDER BY lower(n.name), n.name',
       [orgId],
-    )) as Array<{ user: string; role: Role }>;
+    )) as OrgMember[];
   }
 
   async createTeam(orgId: number, name: string, opts: { audit?: NewAuditEntry } = {}): Promise<Team> {
@@ -437,7 +445,7 @@ export class PgMetadataStore implements MetadataStore {
         orgId: t.org_id,
         name: t.name,
         members: members.map((r) => r.name),
-        repos: repos as Array<{ repo: string; role: Role }>,
+        repos: repos as TeamRepoGrant[],
       });
     }
     return out;

@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ConflictError, IntegrityError, NotFoundError, PayloadTooLargeError } from '../errors.js';
 import { checkSha256 } from '../validate.js';
-import type { BlobStore, ByteRange, PutOptions } from './blob.js';
+import type { BlobStat, BlobStore, ByteRange, PutOptions, PutResult } from './blob.js';
 import { S3Client, type S3Config } from './s3-client.js';
 
 const STAGING_ID = /^[A-Za-z0-9_-]{8,128}$/;
@@ -98,7 +98,7 @@ export class S3BlobStore implements BlobStore {
     this.s3.destroy();
   }
 
-  async stat(sha256: string): Promise<{ size: number } | null> {
+  async stat(sha256: string): Promise<BlobStat | null> {
     const h = await this.s3.head(this.bucket, this.blobKey(sha256));
     return h ? { size: h.size } : null;
   }
@@ -150,7 +150,7 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async put(source: Readable, opts: PutOptions): Promise<{ size: number; created: boolean }> {
+  async put(source: Readable, opts: PutOptions): Promise<PutResult> {
     const sha256 = checkSha256(opts.sha256);
     const hash = createHash('sha256');
     let size = 0;
@@ -306,7 +306,10 @@ export class S3BlobStore implements BlobStore {
     return Readable.from(gen(), { objectMode: false });
   }
 
-  async stagingFinalize(id: string, expect: { sha256: string; size: number }): Promise<{ created: boolean }> {
+  async stagingFinalize(
+    id: string,
+    expect: { sha256: string; size: number },
+  ): Promise<Pick<PutResult, 'created'>> {
     const segs = await this.segments(id);
     if (!segs) throw new NotFoundError(`no upload staging area '${id}'`, 'upload_not_found');
     const size = segs.length ? segs[segs.length - 1].start + segs[segs.length - 1].size : 0;

@@ -54,6 +54,40 @@ export interface S3Request {
   body?: Buffer;
 }
 
+/** A successful (2xx) answer of {@link S3Client.send}, read whole. */
+export interface S3Response {
+  /** The HTTP status code. */
+  status: number;
+  /** The response headers (lower-case names, as Node gives them). */
+  headers: IncomingMessage['headers'];
+  /** The whole response body (XML for most S3 calls; empty for many writes). */
+  body: Buffer;
+}
+
+/** An object's metadata, from {@link S3Client.head}. */
+export interface S3ObjectHead {
+  /** Size in bytes (`Content-Length`). */
+  size: number;
+  /** The ETag header, quotes included as S3 sends it. */
+  etag: string;
+}
+
+/** One object of a listing, from {@link S3Client.list}. */
+export interface S3ObjectSummary {
+  /** The object key. */
+  key: string;
+  /** Size in bytes. */
+  size: number;
+}
+
+/** A multipart upload in progress, from {@link S3Client.listMultipart}. */
+export interface S3MultipartUpload {
+  /** The key the upload will create. */
+  key: string;
+  /** The upload id S3 assigned (what completing or aborting it takes). */
+  uploadId: string;
+}
+
 const EMPTY_SHA256 = createHash('sha256').digest('hex');
 
 /** RFC 3986 encoding as SigV4 wants it (`/` kept in keys when `keepSlash`). */
@@ -204,7 +238,7 @@ export class S3Client {
   }
 
   /** Sends a request and reads the whole (2xx) answer; other statuses throw {@link S3Error}. */
-  async send(req: S3Request): Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }> {
+  async send(req: S3Request): Promise<S3Response> {
     const res = await this.raw(req);
     const what = `${req.method} ${req.bucket ?? ''}/${req.key ?? ''}`;
     if ((res.statusCode ?? 0) >= 300) return this.fail(res, what);
@@ -235,7 +269,7 @@ export class S3Client {
   }
 
   /** An object's size and ETag, or null when absent. */
-  async head(bucket: string, key: string): Promise<{ size: number; etag: string } | null> {
+  async head(bucket: string, key: string): Promise<S3ObjectHead | null> {
     const res = await this.raw({ method: 'HEAD', bucket, key });
     res.resume();
     if (res.statusCode === 404) return null;
@@ -299,8 +333,8 @@ export class S3Client {
   }
 
   /** Every object under `prefix` (key and size), in key order. */
-  async list(bucket: string, prefix: string): Promise<Array<{ key: string; size: number }>> {
-    const out: Array<{ key: string; size: number }> = [];
+  async list(bucket: string, prefix: string): Promise<S3ObjectSummary[]> {
+    const out: S3ObjectSummary[] = [];
     let token: string | null = null;
     do {
       const query: Record<string, string> = { 'list-type': '2', prefix, 'max-keys': '1000' };
@@ -352,7 +386,7 @@ export class S3Client {
   }
 
   /** Multipart uploads in progress under `prefix`. */
-  async listMultipart(bucket: string, prefix: string): Promise<Array<{ key: string; uploadId: string }>> {
+  async listMultipart(bucket: string, prefix: string): Promise<S3MultipartUpload[]> {
     const xml = (await this.send({ method: 'GET', bucket, query: { uploads: '', prefix } })).body.toString(
       'utf8',
     );

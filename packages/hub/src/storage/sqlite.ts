@@ -19,7 +19,15 @@ import type {
   TokenRecord,
   UploadSession,
 } from '../model/types.js';
-import type { AuditFilter, CommitInput, MetadataStore, TeamInfo } from './metadata.js';
+import type {
+  AuditFilter,
+  CommitInput,
+  Membership,
+  MetadataStore,
+  OrgMember,
+  TeamInfo,
+  TeamRepoGrant,
+} from './metadata.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -350,18 +358,18 @@ export class SqliteMetadataStore implements MetadataStore {
       null) as Role | null;
   }
 
-  async listMemberships(userId: number): Promise<Array<{ org: string; role: Role }>> {
+  async listMemberships(userId: number): Promise<Membership[]> {
     return this.all(
       'SELECT n.name AS org, m.role FROM org_members m JOIN namespaces n ON n.id = m.org_id WHERE m.user_id = ? ORDER BY n.name',
       userId,
-    ) as Array<{ org: string; role: Role }>;
+    ) as Membership[];
   }
 
-  async listOrgMembers(orgId: number): Promise<Array<{ user: string; role: Role }>> {
+  async listOrgMembers(orgId: number): Promise<OrgMember[]> {
     return this.all(
       'SELECT n.name AS user, m.role FROM org_members m JOIN namespaces n ON n.id = m.user_id WHERE m.org_id = ? ORDER BY n.name',
       orgId,
-    ) as Array<{ user: string; role: Role }>;
+    ) as OrgMember[];
   }
 
   async createTeam(orgId: number, name: string, opts: { audit?: NewAuditEntry } = {}): Promise<Team> {
@@ -393,7 +401,7 @@ export class SqliteMetadataStore implements MetadataStore {
       repos: this.all(
         'SELECT r.name AS repo, g.role FROM team_repos g JOIN repos r ON r.id = g.repo_id WHERE g.team_id = ? ORDER BY r.name',
         t.id,
-      ) as Array<{ repo: string; role: Role }>,
+      ) as TeamRepoGrant[],
     }));
   }
 

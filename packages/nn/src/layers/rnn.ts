@@ -247,7 +247,14 @@ export abstract class RNNBase extends Module {
    * Validates the input, adds the batch dim of an unbatched input and makes it sequence-first.
    * Returns the `[seq, batch, inputSize]` input, whether it was batched, and the batch size.
    */
-  protected prepareInput(input: Tensor): { x: Tensor; batched: boolean; batch: number } {
+  protected prepareInput(input: Tensor): {
+    /** The input as `[seq, batch, inputSize]` (a view: transposed when `batchFirst`). */
+    x: Tensor;
+    /** Whether the caller passed a 3-D (batched) input; false for an unbatched `[seq, inputSize]`. */
+    batched: boolean;
+    /** Batch size (1 for an unbatched input). */
+    batch: number;
+  } {
     const name = this.layerName;
     const I = this.inputSize;
     const layout = this.batchFirst ? `[batch, seq, ${I}]` : `[seq, batch, ${I}]`;
@@ -299,7 +306,17 @@ export abstract class RNNBase extends Module {
     x: Tensor,
     h0: Tensor,
     c0: Tensor | null,
-  ): { output: Tensor; hN: Tensor; cN: Tensor | null } {
+  ): {
+    /**
+     * The last layer's hidden state at every step, `[seq, batch, numDirections * H]` (H is
+     * `projSize` when set, else `hiddenSize`).
+     */
+    output: Tensor;
+    /** Final hidden state of every layer and direction, `[numLayers * numDirections, batch, H]`. */
+    hN: Tensor;
+    /** Final LSTM cell state, `[numLayers * numDirections, batch, hiddenSize]`; null without `c0`. */
+    cN: Tensor | null;
+  } {
     const T = x.shape[0];
     const dirs = this.numDirections;
     const hs: Tensor[] = [];
@@ -469,7 +486,12 @@ export abstract class RNNCellBase extends Module {
   }
 
   /** Validates the input (`[batch, inputSize]` or `[inputSize]`) and returns it batched. */
-  protected prepareInput(input: Tensor): { x: Tensor; batched: boolean } {
+  protected prepareInput(input: Tensor): {
+    /** The input as `[batch, inputSize]` (an unbatched input gets a batch dim of 1). */
+    x: Tensor;
+    /** Whether the caller passed a 2-D (batched) input. */
+    batched: boolean;
+  } {
     const I = this.inputSize;
     if ((input.ndim !== 1 && input.ndim !== 2) || input.shape[input.ndim - 1] !== I)
       throw new ShapeError(

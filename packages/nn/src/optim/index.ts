@@ -1,6 +1,7 @@
 /** Optimizers and learning-rate schedulers (`torch.optim`). */
 export {
   Optimizer,
+  type OptimizerDefaults,
   type OptimizerStateDict,
   type ParamGroup,
   type ParamGroupInput,

@@ -19,7 +19,12 @@ export type ParamGroup<O = Record<string, unknown>> = O & {
 };
 
 /** A parameter group as passed to a constructor or `addParamGroup`: params plus any option overrides. */
-export type ParamGroupInput<O> = Partial<O> & { params: Iterable<Tensor> | Tensor; [key: string]: unknown };
+export type ParamGroupInput<O> = Partial<O> & {
+  /** The group's parameters: one tensor or any iterable of them (e.g. `layer.parameters()`). */
+  params: Iterable<Tensor> | Tensor;
+  /** Option overrides for this group; options left out take the optimizer's `defaults`. */
+  [key: string]: unknown;
+};
 
 /** What an optimizer is given: parameters (e.g. `model.parameters()`), or a list of parameter groups. */
 export type Params<O> = Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
@@ -34,7 +39,10 @@ export interface OptimizerStateDict {
   /** Per-parameter state by parameter index. */
   state: Record<number, Record<string, StateValue>>;
   /** Group options with `params` as parameter indices. */
-  param_groups: (Record<string, unknown> & { params: number[] })[];
+  param_groups: (Record<string, unknown> & {
+    /** Indices of the group's parameters into `state`, numbered through all groups in order. */
+    params: number[];
+  })[];
 }
 
 /** camelCase option name to PyTorch's snake_case (`weightDecay` -> `weight_decay`). */
@@ -60,12 +68,18 @@ export function checkOption(op: string, name: string, value: unknown, min = 0, s
   }
 }
 
+/** The option every optimizer has: the bound on the type `O` of an {@link Optimizer}'s options. */
+export interface OptimizerDefaults {
+  /** Learning rate: the factor each update is scaled by (a group's value; schedulers change it). */
+  lr: number;
+}
+
 /**
  * Base class of the optimizers (`torch.optim.Optimizer`). Holds parameter groups, each with its own
  * options (filled from `defaults`), and per-parameter state. Subclasses implement `updateGroup`,
  * which `step()` runs under `noGrad` for every group.
  */
-export abstract class Optimizer<O extends { lr: number } = { lr: number }> {
+export abstract class Optimizer<O extends OptimizerDefaults = OptimizerDefaults> {
   /** The options every group starts from. */
   readonly defaults: O;
   /** Parameter groups; change `lr` or other options here (schedulers do). */

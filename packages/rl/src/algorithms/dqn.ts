@@ -2,7 +2,10 @@
 import { noGrad } from '@kindling/autograd';
 import { argmax, gather, manualSeed, type Tensor, tensor, ValueError } from '@kindling/core';
 import { Adam, clipGradNorm_, huberLoss, type Module, mseLoss } from '@kindling/nn';
-import { PrioritizedReplayBuffer } from '../buffers/prioritized-replay-buffer.js';
+import {
+  PrioritizedReplayBuffer,
+  type PrioritizedReplayBufferOptions,
+} from '../buffers/prioritized-replay-buffer.js';
 import { ReplayBuffer } from '../buffers/replay-buffer.js';
 import type { Env } from '../core/env.js';
 import { Discrete } from '../spaces/discrete.js';
@@ -61,7 +64,7 @@ export interface DQNConfig extends Callbacks {
   /** Global gradient-norm clip (default 10; null for none). */
   maxGradNorm?: number | null;
   /** Prioritized replay (default off): `true`, or its α / β / annealing options (β is annealed to 1 over the run by default). */
-  prioritized?: boolean | { alpha?: number; beta?: number; epsilon?: number };
+  prioritized?: boolean | Pick<PrioritizedReplayBufferOptions, 'alpha' | 'beta' | 'epsilon'>;
 }
 
 function copyInto(dst: Module, src: Module, tau: number): void {

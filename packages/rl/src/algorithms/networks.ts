@@ -55,7 +55,27 @@ export interface ActorCriticPolicy extends Module {
 }
 
 /** The action head of an `MlpActorCritic`. */
-export type ActionHead = { type: 'discrete'; n: number } | { type: 'continuous'; dim: number };
+export type ActionHead =
+  | {
+      /** A `Categorical` policy over `n` actions (a `Discrete(n)` action space). */
+      type: 'discrete';
+      /** Number of actions: the actor outputs `n` logits. */
+      n: number;
+    }
+  | {
+      /** A `DiagGaussian` policy (a 1-D `Box` action space). */
+      type: 'continuous';
+      /** Number of action dimensions: the actor outputs `dim` means. */
+      dim: number;
+    };
+
+/** What `MlpActorCritic.forward` returns for a batch of observations. */
+export interface ActorCriticOutput {
+  /** The policy's action distribution, batch shape `[B]`. */
+  distribution: Distribution;
+  /** The critic's state values, `[B]`. */
+  value: Tensor;
+}
 
 /** Options of `MlpActorCritic`. */
 export interface MlpActorCriticOptions {
@@ -75,7 +95,12 @@ export interface MlpActorCriticOptions {
    * Gaussian (and clipped by the algorithm); only the mean is kept inside the box, so it cannot
    * drift where every sample is clipped to the same action. Default: unbounded mean.
    */
-  meanBounds?: { low: ArrayLike<number>; high: ArrayLike<number> };
+  meanBounds?: {
+    /** Lower bound of the mean per action dimension (`dim` finite numbers). */
+    low: ArrayLike<number>;
+    /** Upper bound per action dimension, each above its `low`. */
+    high: ArrayLike<number>;
+  };
 }
 
 /**
@@ -157,7 +182,7 @@ export class MlpActorCritic extends Module implements ActorCriticPolicy {
   }
 
   /** `{ distribution, value }` for a batch of observations. */
-  forward(observations: Tensor): { distribution: Distribution; value: Tensor } {
+  forward(observations: Tensor): ActorCriticOutput {
     return { distribution: this.distribution(observations), value: this.value(observations) };
   }
 }

@@ -67,17 +67,25 @@ export interface PPOLossInput {
   vfCoef: number;
 }
 
+/** What `ppoLoss` returns: the total to minimise and its parts, for logging. */
+export interface PPOLossResult {
+  /** Scalar to minimise: `policyLoss - entCoef * entropy + vfCoef * valueLoss` (differentiable). */
+  loss: Tensor;
+  /** Scalar clipped surrogate loss, `mean(max(-r A, -clip(r, 1-ε, 1+ε) A))`. */
+  policyLoss: Tensor;
+  /** Scalar half mean squared value error (clipped around `oldValues` with `clipValueLoss`). */
+  valueLoss: Tensor;
+  /** Scalar mean entropy of the current policy. */
+  entropy: Tensor;
+  /** `[B]` probability ratios `exp(newLogProbs - oldLogProbs)` (for approximate KL and clip fraction). */
+  ratio: Tensor;
+}
+
 /**
  * The clipped PPO loss: `-min(r A, clip(r, 1-ε, 1+ε) A)` averaged, plus `vfCoef` times the
  * (optionally clipped) squared value error halved, minus `entCoef` times the mean entropy.
  */
-export function ppoLoss(x: PPOLossInput): {
-  loss: Tensor;
-  policyLoss: Tensor;
-  valueLoss: Tensor;
-  entropy: Tensor;
-  ratio: Tensor;
-} {
+export function ppoLoss(x: PPOLossInput): PPOLossResult {
   const logRatio = x.newLogProbs.sub(x.oldLogProbs);
   const ratio = logRatio.exp();
   const pg1 = x.advantages.neg().mul(ratio);

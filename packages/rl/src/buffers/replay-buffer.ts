@@ -91,12 +91,19 @@ export class ReplayBuffer {
   readonly actionDtype: 'int32' | 'float32';
   /** The sampling stream. */
   readonly rng: Rng;
+  /** Numbers per observation (product of `observationShape`, 1 for a scalar). */
   protected readonly obsSize: number;
+  /** Numbers per action (product of `actionShape`, 1 for a discrete index). */
   protected readonly actSize: number;
+  /** Observation of each slot, `capacity * obsSize` values, slot-major. */
   protected readonly observations: Float32Array;
+  /** Next observation of each slot, laid out like `observations`. */
   protected readonly nextObservations: Float32Array;
+  /** Action of each slot, `capacity * actSize` values (Int32Array for `actionDtype: 'int32'`). */
   protected readonly actions: Float32Array | Int32Array;
+  /** Reward of each slot. */
   protected readonly rewards: Float32Array;
+  /** 1 where the slot's transition terminated, else 0. */
   protected readonly terminations: Float32Array;
   private _size = 0;
   private _position = 0;
@@ -178,6 +185,7 @@ export class ReplayBuffer {
     this._position = 0;
   }
 
+  /** Throws a ValueError naming `op` unless `batchSize` is a positive integer and the buffer holds data. */
   protected checkBatch(op: string, batchSize: number): void {
     if (!Number.isSafeInteger(batchSize) || batchSize <= 0)
       throw new ValueError(`${op}: batchSize must be a positive integer, got ${String(batchSize)}`);

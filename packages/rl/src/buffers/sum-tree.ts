@@ -19,6 +19,7 @@ abstract class SegmentTree {
     this.tree = new Float64Array(2 * size).fill(fill);
   }
 
+  /** The value of an inner node from its two children's (associative, with the fill as identity). */
   protected abstract combine(a: number, b: number): number;
 
   protected checkIndex(op: string, index: number): void {
@@ -60,6 +61,7 @@ export class SumTree extends SegmentTree {
     super(capacity, 0);
   }
 
+  /** An inner node holds the sum of its children. */
   protected combine(a: number, b: number): number {
     return a + b;
   }
@@ -105,6 +107,7 @@ export class MinTree extends SegmentTree {
     super(capacity, Infinity);
   }
 
+  /** An inner node holds the smaller of its children. */
   protected combine(a: number, b: number): number {
     return Math.min(a, b);
   }

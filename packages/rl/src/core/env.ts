@@ -90,6 +90,7 @@ export abstract class Env<O = unknown, A = unknown> {
   get spec(): EnvSpec | null {
     return this._spec;
   }
+  /** Records the spec the environment was made from (`make` sets it; null detaches it). */
   set spec(spec: EnvSpec | null) {
     this._spec = spec;
   }
@@ -107,6 +108,7 @@ export abstract class Env<O = unknown, A = unknown> {
     if (this._rng === null) this._rng = new Rng();
     return this._rng;
   }
+  /** Replaces the random stream, e.g. to share one or to restore a saved one. */
   set rng(rng: Rng) {
     this._rng = rng;
   }

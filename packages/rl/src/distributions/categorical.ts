@@ -16,7 +16,19 @@ import {
 import type { Distribution, SampleOptions } from './distribution.js';
 
 /** Parameters of a `Categorical`: unnormalised log-probabilities, or non-negative weights. */
-export type CategoricalParams = { logits: Tensor; probs?: undefined } | { probs: Tensor; logits?: undefined };
+export type CategoricalParams =
+  | {
+      /** Unnormalised log-probabilities `[...batchShape, K]`, floating point, any real values. */
+      logits: Tensor;
+      /** Must be left out when `logits` is given. */
+      probs?: undefined;
+    }
+  | {
+      /** Non-negative category weights `[...batchShape, K]`, floating point; need not sum to 1. */
+      probs: Tensor;
+      /** Must be left out when `probs` is given. */
+      logits?: undefined;
+    };
 
 const MIN_LOGIT = { float32: -3.4028234663852886e38, float64: -Number.MAX_VALUE } as const;
 

@@ -13,8 +13,18 @@ import type { Distribution, SampleOptions } from './distribution.js';
 
 /** Parameters of a Gaussian: the mean and either the standard deviation or its logarithm (broadcast together). */
 export type GaussianParams =
-  | { mean: Tensor; std: Tensor | number }
-  | { mean: Tensor; logStd: Tensor | number };
+  | {
+      /** The means, floating point; its shape (broadcast with `std`) sets the batch and event shape. */
+      mean: Tensor;
+      /** Standard deviations (> 0): a tensor broadcastable with `mean`, or one number for all. */
+      std: Tensor | number;
+    }
+  | {
+      /** The means, floating point; its shape (broadcast with `logStd`) sets the batch and event shape. */
+      mean: Tensor;
+      /** Natural logs of the standard deviations: a tensor broadcastable with `mean`, or one number. */
+      logStd: Tensor | number;
+    };
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 

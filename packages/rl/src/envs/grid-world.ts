@@ -132,6 +132,7 @@ export class GridWorldEnv extends Env<number, number> {
   get state(): number | null {
     return this._state;
   }
+  /** Moves the agent to cell `s` (`row * ncol + col`, checked by the observation space); readies `step`. */
   set state(s: number) {
     this.observationSpace.check(s, 'GridWorldEnv.state');
     this._state = s;

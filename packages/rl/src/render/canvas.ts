@@ -18,9 +18,12 @@ export class Canvas {
 
   /** A `width` x `height` canvas filled with `background`; with `yUp`, y = 0 is the bottom row. */
   constructor(
+    /** Image width in pixels (the x range). */
     readonly width: number,
+    /** Image height in pixels (the y range). */
     readonly height: number,
     background: Color = [255, 255, 255],
+    /** Whether y grows upwards from the bottom row (default) instead of down from the top row. */
     readonly yUp = true,
   ) {
     this.pixels = new Uint8Array(width * height * 3);

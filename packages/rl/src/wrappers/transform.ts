@@ -10,6 +10,7 @@ export class TransformObservation<WO, O, A> extends Wrapper<WO, A, O, A> {
   /** Transforms the observations of `env` with `fn`. */
   constructor(
     env: Env<O, A>,
+    /** Maps each inner observation to the one this wrapper returns. */
     readonly fn: (observation: O) => WO,
     observationSpace?: Space<WO>,
   ) {
@@ -35,6 +36,7 @@ export class TransformReward<O, A> extends Wrapper<O, A> {
   /** Transforms the rewards of `env` with `fn`. */
   constructor(
     env: Env<O, A>,
+    /** Maps each inner reward to the one this wrapper returns (episode statistics see the result). */
     readonly fn: (reward: number) => number,
   ) {
     super(env);

@@ -2,6 +2,14 @@
 import { fromHost, type Tensor, type TensorOptions, ValueError } from '@kindling/core';
 import type { BatchEncodeOptions, BatchEncoding } from './types.js';
 
+/** What `batchToTensors` returns: a `BatchEncoding` as tensors. */
+export interface BatchTensors {
+  /** Token ids, int32 `[batch, length]`. */
+  inputIds: Tensor;
+  /** int32 `[batch, length]`: 1 for a real token, 0 for padding. */
+  attentionMask: Tensor;
+}
+
 function checkLength(op: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
     throw new ValueError(`${op}: ${name} must be a non-negative integer, got ${String(v)}`);
@@ -77,10 +85,7 @@ export function padBatch(
  * Turns a rectangular `BatchEncoding` (padded, or rows of equal length) into two int32 tensors of
  * shape `[batch, length]`. Throws `ValueError` for ragged rows.
  */
-export function batchToTensors(
-  batch: BatchEncoding,
-  options?: Pick<TensorOptions, 'device'>,
-): { inputIds: Tensor; attentionMask: Tensor } {
+export function batchToTensors(batch: BatchEncoding, options?: Pick<TensorOptions, 'device'>): BatchTensors {
   const b = batch.inputIds.length;
   const len = b === 0 ? 0 : batch.inputIds[0].length;
   const ids = new Int32Array(b * len);

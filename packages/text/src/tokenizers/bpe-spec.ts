@@ -27,14 +27,21 @@ export interface BpeSpec {
 
 /** The JSON form written by `BpeTokenizer.save()`. */
 export interface BpeJson {
+  /** Which tokenizer class reads this JSON (`loadTokenizer` dispatches on it). */
   type: 'bpe';
+  /** Format version; readers refuse any other value. */
   version: 1;
+  /** The merge rule: tiktoken's ranks, or the explicit `merges` list. */
   mode: BpeMode;
+  /** Pre-tokenization regex source, applied with the `gu` flags. */
   pattern: string;
   /** Base64 bytes of each ordinary token by id; `null` for special / unused ids. */
   vocab: Array<string | null>;
+  /** Only in `'merges'` mode: the merge list in priority order, as pairs of token ids. */
   merges?: Array<[number, number]>;
+  /** Special token texts and their ids (`{}` when there are none). */
   specialTokens: Record<string, number>;
+  /** The special token `encodeBatch` pads with, when one was set. */
   padToken?: string;
 }
 

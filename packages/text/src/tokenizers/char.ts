@@ -22,12 +22,17 @@ export interface CharTokenizerOptions {
 
 /** The JSON form written by `CharTokenizer.save()`. */
 export interface CharJson {
+  /** Which tokenizer class reads this JSON (`loadTokenizer` dispatches on it). */
   type: 'char';
+  /** Format version; readers refuse any other value. */
   version: 1;
   /** The characters, id = index. */
   chars: string[];
+  /** Special token texts in id order; their ids follow the characters' (`chars.length + i`). */
   specialTokens: string[];
+  /** The special token unknown characters map to, when one was set. */
   unkToken?: string;
+  /** The special token `encodeBatch` pads with, when one was set. */
   padToken?: string;
 }
 

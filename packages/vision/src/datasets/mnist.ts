@@ -20,8 +20,13 @@ export interface MNISTOptions<L = number> extends VisionDatasetOptions<L> {
   root?: string;
   /** The 60k training split (default) or the 10k test split. */
   train?: boolean;
-  /** The IDX bytes themselves, instead of files (e.g. in a browser). */
-  bytes?: { images: Uint8Array; labels: Uint8Array };
+  /** The IDX bytes themselves, instead of files (e.g. in a browser); `root` is then ignored. */
+  bytes?: {
+    /** The split's image file (`*-images-idx3-ubyte`, raw or gzipped): uint8 `[N, H, W]`. */
+    images: Uint8Array;
+    /** The split's label file (`*-labels-idx1-ubyte`, raw or gzipped): uint8 `[N]`, same N. */
+    labels: Uint8Array;
+  };
 }
 
 /** What a subclass says about its files. */

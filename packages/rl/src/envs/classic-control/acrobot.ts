@@ -69,6 +69,10 @@ export class AcrobotEnv extends Env<Float32Array, number> {
   get state(): Float64Array | null {
     return this._state === null ? null : this._state.slice();
   }
+  /**
+   * Sets the state `[theta1, theta2, dtheta1, dtheta2]` (4 finite numbers, copied) and readies `step`
+   * as a reset would; throws a `ShapeError` or `ValueError` for anything else.
+   */
   set state(s: ArrayLike<number>) {
     this._state = checkState(s, 4, 'theta1, theta2, dtheta1, dtheta2', 'AcrobotEnv.state');
     this.markReady();

@@ -64,6 +64,10 @@ export class CartPoleEnv extends Env<Float32Array, number> {
   get state(): Float64Array | null {
     return this._state === null ? null : this._state.slice();
   }
+  /**
+   * Sets the state `[x, x_dot, theta, theta_dot]` (4 finite numbers, copied) and readies `step`
+   * as a reset would; throws a `ShapeError` or `ValueError` for anything else.
+   */
   set state(s: ArrayLike<number>) {
     this._state = checkState(s, 4, 'x, x_dot, theta, theta_dot', 'CartPoleEnv.state');
     this.markReady();

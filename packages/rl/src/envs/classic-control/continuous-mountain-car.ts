@@ -62,6 +62,10 @@ export class ContinuousMountainCarEnv extends Env<Float32Array, ArrayLike<number
   get state(): Float64Array | null {
     return this._state === null ? null : this._state.slice();
   }
+  /**
+   * Sets the state `[position, velocity]` (2 finite numbers, copied) and readies `step`
+   * as a reset would; throws a `ShapeError` or `ValueError` for anything else.
+   */
   set state(s: ArrayLike<number>) {
     this._state = checkState(s, 2, 'position, velocity', 'ContinuousMountainCarEnv.state');
     this.markReady();

@@ -63,6 +63,10 @@ export class PendulumEnv extends Env<Float32Array, ArrayLike<number>> {
   get state(): Float64Array | null {
     return this._state === null ? null : this._state.slice();
   }
+  /**
+   * Sets the state `[theta, theta_dot]` (2 finite numbers, copied) and readies `step`
+   * as a reset would; throws a `ShapeError` or `ValueError` for anything else.
+   */
   set state(s: ArrayLike<number>) {
     this._state = checkState(s, 2, 'theta, theta_dot', 'PendulumEnv.state');
     this.markReady();

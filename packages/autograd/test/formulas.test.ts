@@ -447,6 +447,18 @@ const cases: Record<string, Case[]> = {
       () => [rnd([1, 8, 4], 121)],
     ),
   ],
+  conv2d: [
+    {
+      name: 'conv2d stride [2, 1], padding 1, dilation [1, 2], bias',
+      fn: (x, w, b) => K.conv2d(x, w, b, { stride: [2, 1], padding: 1, dilation: [1, 2] }),
+      inputs: () => [rnd([2, 2, 5, 5], 124), rnd([3, 2, 3, 2], 125), rnd([3], 126)],
+    },
+    {
+      name: 'conv2d 1x1 (pointwise, no bias)',
+      fn: (x, w) => K.conv2d(x, w),
+      inputs: () => [rnd([1, 3, 3, 3], 127), rnd([2, 3, 1, 1], 128)],
+    },
+  ],
   maxPool2d: [
     u(
       'maxPool2d',

@@ -12,7 +12,8 @@
         "src/gemm_generic.cc",
         "src/elementwise.cc",
         "src/im2col.cc",
-        "src/optim.cc"
+        "src/optim.cc",
+        "src/conv.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

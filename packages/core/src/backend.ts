@@ -25,6 +25,20 @@ export interface Backend {
   readonly kernels: Record<string, Kernel>;
 }
 
+/**
+ * Fused primitives a backend may leave out: their callers check for the kernel and otherwise run
+ * the same computation as a composite of other primitives (fused optimizer updates, the fused
+ * convolution and its backward kernels, the max-pooling gradient).
+ */
+export const OPTIONAL_KERNELS: ReadonlySet<string> = new Set([
+  'adamUpdate_',
+  'sgdUpdate_',
+  'conv2d',
+  'conv2dBackwardInput',
+  'conv2dBackwardWeight',
+  'maxPool2dBackward',
+]);
+
 const backends = new Map<string, Backend>();
 
 /** Registers a backend under its device name. */

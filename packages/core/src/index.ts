@@ -26,7 +26,7 @@ export {
   type DispatchFn,
   type DispatchLayer,
 } from './dispatch.js';
-export { type Backend, type Kernel, registerBackend, getBackend } from './backend.js';
+export { type Backend, type Kernel, OPTIONAL_KERNELS, registerBackend, getBackend } from './backend.js';
 export { setAutogradHooks, type AutogradHooks } from './autograd-hooks.js';
 export { resultType } from './ops/promote.js';
 export * from './ops/creation.js';
@@ -36,10 +36,11 @@ export {
   initDevice,
   flushDevice,
   emptyCache,
+  type AdapterInfo,
   type DeviceInfo,
   type InitDeviceOptions,
 } from './backends/webgpu/index.js';
-export { scope, keep, memory } from './backends/webgpu/memory.js';
+export { scope, keep, memory, type MemoryReport } from './backends/webgpu/memory.js';
 export type { GpuMemoryStats } from './backends/webgpu/runtime.js';
 export { scalarTensor } from './ops/scalar.js';
 export {

@@ -200,11 +200,19 @@ describe('exportOnnx → onnxruntime-node', () => {
     await checkModel(new Functional(), [randn([6, 6])]);
   });
 
-  it('functional conv and pooling (primitive im2col and max-pool paths)', async () => {
+  it('functional conv and pooling (fused conv2d, grouped im2col conv and max-pool primitives)', async () => {
     class FunctionalCnn extends Module {
       weight = new Conv2d(3, 4, 3).weight;
+      grouped = new Conv2d(4, 4, 1, { groups: 2 }).weight;
       forward(x: Tensor): Tensor {
-        const y = conv2d(x, this.weight, null, { stride: 2, padding: 1, dilation: 1 });
+        const y = conv2d(
+          conv2d(x, this.weight, null, { stride: 2, padding: 1, dilation: 1 }),
+          this.grouped,
+          null,
+          {
+            groups: 2,
+          },
+        );
         const p = avgPool2d(y.relu(), 2, { ceilMode: true, countIncludePad: false });
         return maxPool2d(p, 2, { stride: 1, padding: 1 });
       }
@@ -212,7 +220,10 @@ describe('exportOnnx → onnxruntime-node', () => {
     manualSeed(9);
     const bytes = await checkModel(new FunctionalCnn(), [randn([2, 3, 9, 9])]);
     const ops = decodeModel(bytes).graph.nodes.map((n) => n.opType);
-    expect(ops).toEqual(expect.arrayContaining(['Conv', 'MaxPool', 'MatMul']));
+    // The fused convolution is one Conv node; the grouped one and avgPool2d run through im2col (a
+    // one-hot Conv each) + MatMul / mean.
+    expect(ops.filter((op) => op === 'Conv').length).toBe(3);
+    expect(ops).toEqual(expect.arrayContaining(['MaxPool', 'MatMul']));
   });
 
   it('dynamic batch axes: one export runs other batch sizes', async () => {

@@ -52,4 +52,8 @@ export const nonDifferentiable: ReadonlySet<string> = new Set([
   // fused optimizer updates: in place, no outputs, run under noGrad
   'adamUpdate_',
   'sgdUpdate_',
+  // fused backward primitives: called by derivatives only when not recording (derivatives/conv.ts)
+  'conv2dBackwardInput',
+  'conv2dBackwardWeight',
+  'maxPool2dBackward',
 ]);

@@ -23,6 +23,7 @@
 #include "elementwise.h"
 #include "gemm.h"
 #include "im2col.h"
+#include "conv.h"
 #include "optim.h"
 #include "threads.h"
 
@@ -406,6 +407,106 @@ Napi::Value SgdUpdate(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+/**
+ * Reads a convolution spec [N, C, H, W, Cout, kh, kw, dh, dw, ph, pw, sh, sw, oh, ow] and checks
+ * the geometry and that x/img, weight and out/grad hold the elements the kernel touches.
+ */
+bool read_conv(const Napi::CallbackInfo& info, const Spec& s, i64 img_len, i64 weight_len, i64 out_len,
+               kd::ConvShape* c) {
+  int v[15];
+  for (int i = 0; i < 15; i++) v[i] = static_cast<int>(s[i]);
+  *c = kd::ConvShape{v[0], v[1], v[2], v[3], v[4], kd::Window{v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14]}};
+  const kd::Window& w = c->w;
+  const i64 N = c->N, C = c->C, H = c->H, W = c->W, Co = c->Cout;
+  const bool ok = N >= 0 && C >= 1 && H >= 0 && W >= 0 && Co >= 1 && w.kh >= 1 && w.kw >= 1 && w.dh >= 1 &&
+                  w.dw >= 1 && w.sh >= 1 && w.sw >= 1 && w.ph >= 0 && w.pw >= 0 && w.oh >= 0 && w.ow >= 0 &&
+                  N * C * H * W <= img_len && Co * C * w.kh * w.kw <= weight_len &&
+                  N * Co * static_cast<i64>(w.oh) * w.ow <= out_len;
+  if (!ok) throw_range(info.Env(), "conv2d");
+  return ok;
+}
+
+// conv2dForward(x, weight, bias, out, spec): bias empty when absent; spec as read_conv.
+Napi::Value Conv2dForward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto x = array_arg<float>(info, 0, napi_float32_array, "x");
+  if (!x.ok) return env.Undefined();
+  auto w = array_arg<float>(info, 1, napi_float32_array, "weight");
+  if (!w.ok) return env.Undefined();
+  auto b = array_arg<float>(info, 2, napi_float32_array, "bias");
+  if (!b.ok) return env.Undefined();
+  auto out = array_arg<float>(info, 3, napi_float32_array, "out");
+  if (!out.ok) return env.Undefined();
+  Spec s = spec_arg(info, 4, 15);
+  if (!s.ok) return env.Undefined();
+  kd::ConvShape c;
+  if (!read_conv(info, s, x.length, w.length, out.length, &c)) return env.Undefined();
+  if (b.length > 0 && b.length < c.Cout) {
+    throw_range(env, "conv2d");
+    return env.Undefined();
+  }
+  kd::conv2d_forward_f32(x.data, w.data, b.length > 0 ? b.data : nullptr, out.data, c);
+  return env.Undefined();
+}
+
+// conv2dBackwardInput(grad, weight, dx, spec): dx zero-filled.
+Napi::Value Conv2dBackwardInput(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto g = array_arg<float>(info, 0, napi_float32_array, "grad");
+  if (!g.ok) return env.Undefined();
+  auto w = array_arg<float>(info, 1, napi_float32_array, "weight");
+  if (!w.ok) return env.Undefined();
+  auto dx = array_arg<float>(info, 2, napi_float32_array, "out");
+  if (!dx.ok) return env.Undefined();
+  Spec s = spec_arg(info, 3, 15);
+  if (!s.ok) return env.Undefined();
+  kd::ConvShape c;
+  if (!read_conv(info, s, dx.length, w.length, g.length, &c)) return env.Undefined();
+  kd::conv2d_backward_input_f32(g.data, w.data, dx.data, c);
+  return env.Undefined();
+}
+
+// conv2dBackwardWeight(grad, x, dw, spec).
+Napi::Value Conv2dBackwardWeight(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto g = array_arg<float>(info, 0, napi_float32_array, "grad");
+  if (!g.ok) return env.Undefined();
+  auto x = array_arg<float>(info, 1, napi_float32_array, "x");
+  if (!x.ok) return env.Undefined();
+  auto dw = array_arg<float>(info, 2, napi_float32_array, "out");
+  if (!dw.ok) return env.Undefined();
+  Spec s = spec_arg(info, 3, 15);
+  if (!s.ok) return env.Undefined();
+  kd::ConvShape c;
+  if (!read_conv(info, s, x.length, dw.length, g.length, &c)) return env.Undefined();
+  kd::conv2d_backward_weight_f32(g.data, x.data, dw.data, c);
+  return env.Undefined();
+}
+
+// maxPool2dBackward(grad, indices, dx, spec): spec = [planes, hw, l]; every index must lie in
+// [0, hw); dx zero-filled.
+Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto g = array_arg<float>(info, 0, napi_float32_array, "grad");
+  if (!g.ok) return env.Undefined();
+  auto idx = array_arg<int32_t>(info, 1, napi_int32_array, "indices");
+  if (!idx.ok) return env.Undefined();
+  auto dx = array_arg<float>(info, 2, napi_float32_array, "out");
+  if (!dx.ok) return env.Undefined();
+  Spec s = spec_arg(info, 3, 3);
+  if (!s.ok) return env.Undefined();
+  const i64 planes = s[0], hw = s[1], l = s[2];
+  bool ok = planes >= 0 && hw >= 0 && l >= 0 && planes * l <= g.length && planes * l <= idx.length &&
+            planes * hw <= dx.length;
+  for (i64 i = 0; ok && i < planes * l; i++) ok = idx.data[i] >= 0 && idx.data[i] < hw;
+  if (!ok) {
+    throw_range(env, "maxPool2dBackward");
+    return env.Undefined();
+  }
+  kd::maxpool2d_backward_f32(g.data, idx.data, dx.data, planes, hw, l);
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
@@ -420,7 +521,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("maxPool2d", Napi::Function::New(env, MaxPool2d, "maxPool2d"));
   exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate, "adamUpdate"));
   exports.Set("sgdUpdate", Napi::Function::New(env, SgdUpdate, "sgdUpdate"));
-  exports.Set("abiVersion", Napi::Number::New(env, 3));
+  exports.Set("conv2dForward", Napi::Function::New(env, Conv2dForward, "conv2dForward"));
+  exports.Set("conv2dBackwardInput", Napi::Function::New(env, Conv2dBackwardInput, "conv2dBackwardInput"));
+  exports.Set("conv2dBackwardWeight", Napi::Function::New(env, Conv2dBackwardWeight, "conv2dBackwardWeight"));
+  exports.Set("maxPool2dBackward", Napi::Function::New(env, MaxPool2dBackward, "maxPool2dBackward"));
+  exports.Set("abiVersion", Napi::Number::New(env, 4));
   return exports;
 }
 

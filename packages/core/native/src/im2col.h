@@ -13,6 +13,12 @@ struct Window {
 /** img [N, C, H, W] (contiguous) -> cols [N, C*kh*kw, oh*ow]; positions outside read padValue. */
 void im2col_f32(const float* img, float* cols, int N, int C, int H, int W, const Window& w, float pad_value);
 
+/**
+ * One image plane's window columns: copies `img` [H, W] into (to_cols) or adds it from the plane's
+ * kh*kw column rows of oh*ow entries starting `ld` elements apart (positions outside read `pad`).
+ */
+void transfer_plane(float* img, float* cols, i64 H, i64 W, const Window& w, bool to_cols, float pad, i64 ld);
+
 /** Adds cols [N, C*kh*kw, oh*ow] into img [N, C, H, W] (the adjoint of im2col; img pre-zeroed). */
 void col2im_f32(const float* cols, float* img, int N, int C, int H, int W, const Window& w);
 

@@ -1,12 +1,16 @@
 /**
- * Convolutions as composites (`torch.nn.functional` semantics): `im2col` + `matmul` (+ bias), and
+ * Convolutions (`torch.nn.functional` semantics): the fused `conv2d` primitive where the device has
+ * it (groups 1; see backends/cpu/conv-fused.ts), else composites: `im2col` + `matmul` (+ bias), and
  * for the transposed convolution `matmul` with the transposed weight + `col2im`. Groups become a
  * batch dimension of the matmul. Autograd differentiates them through im2col/col2im and matmul.
  */
+import { getBackend } from '../backend.js';
+import { dispatch1 } from '../dispatch.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { fmtShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { reshape, transpose, unsqueeze } from '../views.js';
+import { contiguous } from './copy.js';
 import { add } from './elementwise.js';
 import { matmul } from './linalg.js';
 import {
@@ -155,6 +159,11 @@ function convCore(
     ];
   }
   const win: Window = { kernel, dilation, padding: pad, stride, grid };
+  if (groups === 1 && getBackend(x4.device).kernels.conv2d) {
+    const operands = [contiguous(x4), contiguous(weight)];
+    if (bias) operands.push(contiguous(bias));
+    return dispatch1('conv2d', operands, { ...win });
+  }
   const cols = im2col(x4, win); // [N, Cin*kh*kw, L]
   const k = cg * kh * kw;
   const l = grid[0] * grid[1];

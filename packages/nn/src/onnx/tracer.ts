@@ -539,6 +539,30 @@ function record(tr: Tracer, op: string, inputs: Tensor[], a: Attrs, outs: Tensor
       case 'im2col':
         bind(im2col(tr, x, a));
         return;
+      case 'conv2d': {
+        const kernel = a.kernel as number[];
+        const pads = poolPads(
+          x,
+          kernel,
+          a.stride as number[],
+          a.padding as number[],
+          a.dilation as number[],
+          a.grid as number[],
+        );
+        bind(
+          tr.op(
+            'Conv',
+            inputs.map((_, i) => name(i)),
+            [
+              attr.ints('kernel_shape', kernel),
+              attr.ints('strides', a.stride as number[]),
+              attr.ints('pads', pads),
+              attr.ints('dilations', a.dilation as number[]),
+            ],
+          ),
+        );
+        return;
+      }
       case 'maxPool2d': {
         const [oh, ow] = a.grid as number[];
         const pads = poolPads(

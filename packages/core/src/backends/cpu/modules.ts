@@ -1,5 +1,6 @@
 import type { Kernel } from '../../backend.js';
 import { convKernels } from './conv.js';
+import { convFusedKernels } from './conv-fused.js';
 import { indexingKernels } from './indexing.js';
 import { matmulKernels } from './matmul.js';
 import { optimKernels } from './optim.js';
@@ -11,6 +12,7 @@ export const kernelModules: Record<string, Kernel>[] = [
   randomKernels,
   reduceKernels,
   convKernels,
+  convFusedKernels,
   indexingKernels,
   matmulKernels,
   optimKernels,

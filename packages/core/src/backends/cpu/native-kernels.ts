@@ -2,7 +2,7 @@
  * CPU kernels backed by the native addon (see `native.ts`), each with the same contract as the
  * JavaScript kernel it replaces (`bmm` in matmul.ts, `im2col`/`col2im`/`maxPool2d` in conv.ts,
  * elementwise ops and `cast` in elementwise.ts, `copy_` in copy.ts, `sum` in reduce.ts, the
- * optimizer updates of optim.ts via native-optim.ts). They take the native path for float32 operands and hand
+ * optimizer updates of optim.ts via native-optim.ts, fused convolutions of conv-fused.ts via native-conv.ts). They take the native path for float32 operands and hand
  * every other case (other dtypes, tiny tensors where a call costs more than it saves, layouts the
  * addon does not cover) to that JavaScript kernel, so results never depend on which set is active
  * beyond float32 rounding in `bmm` (fused multiply-adds, blocked summation).
@@ -14,6 +14,12 @@ import type { Tensor } from '../../tensor.js';
 import { coalesce } from './codegen.js';
 import { cpuContiguousData, cpuData, newCpuTensor } from './memory.js';
 import type { NativeAddon } from './native.js';
+import {
+  conv2dBackwardInputKernel,
+  conv2dBackwardWeightKernel,
+  conv2dKernel,
+  maxPool2dBackwardKernel,
+} from './native-conv.js';
 import { adamUpdateKernel, sgdUpdateKernel } from './native-optim.js';
 
 /** Below this many output elements the JavaScript elementwise and reduction kernels are used. */
@@ -339,6 +345,10 @@ export function nativeKernels(addon: NativeAddon, js: Record<string, Kernel>): R
   add('sum', (f) => sumKernel(addon, f));
   add('adamUpdate_', (f) => adamUpdateKernel(addon, f));
   add('sgdUpdate_', (f) => sgdUpdateKernel(addon, f));
+  add('conv2d', (f) => conv2dKernel(addon, f));
+  add('conv2dBackwardInput', (f) => conv2dBackwardInputKernel(addon, f));
+  add('conv2dBackwardWeight', (f) => conv2dBackwardWeightKernel(addon, f));
+  add('maxPool2dBackward', (f) => maxPool2dBackwardKernel(addon, f));
   add('where', (f) => whereKernel(addon, f));
   for (const [op, code] of Object.entries(BINARY_OPS)) add(op, (f) => binaryKernel(addon, code, f));
   for (const [op, code] of Object.entries(UNARY_OPS)) add(op, (f) => unaryKernel(addon, code, f));

@@ -69,10 +69,27 @@ export interface NativeAddon {
    * initBuffer]`, `buf` empty when momentum is 0.
    */
   sgdUpdate(p: Float32Array, g: Float32Array, buf: Float32Array, spec: Float64Array): void;
+  /**
+   * Fused convolution (groups 1); spec `[N, C, H, W, Cout, kh, kw, dh, dw, ph, pw, sh, sw, oh, ow]`,
+   * `bias` empty when absent.
+   */
+  conv2dForward(
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array,
+    out: Float32Array,
+    spec: Float64Array,
+  ): void;
+  /** Input gradient of `conv2dForward` into a zero-filled `dx`; spec as conv2dForward. */
+  conv2dBackwardInput(g: Float32Array, w: Float32Array, dx: Float32Array, spec: Float64Array): void;
+  /** Weight gradient of `conv2dForward` (overwrites `dw`); spec as conv2dForward. */
+  conv2dBackwardWeight(g: Float32Array, x: Float32Array, dw: Float32Array, spec: Float64Array): void;
+  /** Max-pooling gradient into a zero-filled `dx`; spec `[planes, H*W, oh*ow]`. */
+  maxPool2dBackward(g: Float32Array, indices: Int32Array, dx: Float32Array, spec: Float64Array): void;
 }
 
 /** The ABI this loader expects (bumped with every change of the addon's functions). */
-const ABI_VERSION = 3;
+const ABI_VERSION = 4;
 
 /** The addon, or why it is not available. */
 export interface NativeStatus {

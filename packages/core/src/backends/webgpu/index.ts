@@ -81,12 +81,24 @@ export const webgpuBackend: Backend = {
   ),
 };
 
+/** The identifying strings of a WebGPU adapter (`GPUAdapterInfo`); any may be empty when the browser hides it. */
+export interface AdapterInfo {
+  /** Vendor of the adapter, e.g. `nvidia`, `google` (SwiftShader). */
+  vendor: string;
+  /** Architecture family within the vendor's products, e.g. `ampere`. */
+  architecture: string;
+  /** Vendor-specific device identifier. */
+  device: string;
+  /** Human-readable description of the adapter, e.g. `SwiftShader Device (Subzero)`. */
+  description: string;
+}
+
 /** What `initDevice` reports about the device it opened. */
 export interface DeviceInfo {
   /** Device name. */
   device: 'cpu' | 'webgpu';
   /** The adapter's vendor/architecture/device/description strings (WebGPU only). */
-  adapter?: { vendor: string; architecture: string; device: string; description: string };
+  adapter?: AdapterInfo;
   /** The limits the device was created with (WebGPU only). */
   limits?: Record<string, number>;
   /** Optional features the adapter offers (WebGPU only). */

@@ -168,8 +168,14 @@ export function keep<T extends Tensor>(t: T): T {
   return t;
 }
 
+/** `memory()`'s report: the device's buffer statistics and which device they describe. */
+export interface MemoryReport extends GpuMemoryStats {
+  /** The device the statistics describe (`webgpu` or `cpu`). */
+  device: string;
+}
+
 /** Memory statistics of a device (`webgpu` by default; CPU memory is garbage collected: all zero). */
-export function memory(device: 'webgpu' | 'cpu' = 'webgpu'): GpuMemoryStats & { device: string } {
+export function memory(device: 'webgpu' | 'cpu' = 'webgpu'): MemoryReport {
   const stats =
     device === 'webgpu' && runtime
       ? runtime.stats

@@ -1,7 +1,7 @@
 // Builds the optional native CPU kernels (native/, a Node-API addon) with node-gyp. Runs as the
 // package's `install` script, so it must never fail an install: when the build cannot run (no
-// compiler, no node-gyp, no Node headers) it prints one line and exits 0, and the JavaScript
-// kernels are used. `node scripts/build-native.mjs --verbose` (`pnpm run build:native`) shows
+// compiler, no node-gyp, no Node headers) it prints one line and exits 0, and the WebAssembly SIMD
+// kernels are used (the JavaScript kernels where the engine lacks WebAssembly SIMD). `node scripts/build-native.mjs --verbose` (`pnpm run build:native`) shows
 // node-gyp's whole output.
 //
 // No download: node-gyp is pointed at the headers of the Node that runs this script
@@ -24,7 +24,7 @@ function notice(message) {
 }
 
 function skip(reason) {
-  notice(`native CPU kernels not built (${reason}); the JavaScript kernels will be used`);
+  notice(`native CPU kernels not built (${reason}); the WebAssembly SIMD kernels will be used`);
   process.exit(0);
 }
 

@@ -82,9 +82,11 @@ export { formatTensor } from './format.js';
 export {
   getBackendInfo,
   useNativeKernels,
+  useKernels,
   setNumThreads,
   getNumThreads,
   type BackendInfo,
+  type KernelSet,
 } from './backends/cpu/kernel-set.js';
 export * from './ops/random.js';
 export * from './ops/optim.js';

@@ -41,6 +41,31 @@ struct Sqrt { static KD_INLINE float f(float a) { return std::sqrt(a); } };
 struct Square { static KD_INLINE float f(float a) { return a * a; } };
 struct Copy { static KD_INLINE float f(float a) { return a; } };
 
+// Transcendental ops in double, rounded once (the JavaScript kernels' Math.* on float32 values).
+#define KD_UNARY_D(NAME, EXPR) \
+  struct NAME { static KD_INLINE float f(float v) { const double a = v; return static_cast<float>(EXPR); } };
+KD_INLINE double sigmoid_d(double a) {
+  if (a >= 0) return 1 / (1 + std::exp(-a));
+  const double e = std::exp(a);
+  return e / (1 + e);
+}
+constexpr double kGeluK = 0.7978845608028654;  // sqrt(2 / pi)
+KD_UNARY_D(Exp, std::exp(a))
+KD_UNARY_D(Expm1, std::expm1(a))
+KD_UNARY_D(Log, std::log(a))
+KD_UNARY_D(Log1p, std::log1p(a))
+KD_UNARY_D(Sin, std::sin(a))
+KD_UNARY_D(Cos, std::cos(a))
+KD_UNARY_D(Tanh, std::tanh(a))
+KD_UNARY_D(Sigmoid, sigmoid_d(a))
+KD_UNARY_D(Silu, a * sigmoid_d(a))
+KD_UNARY_D(Gelu, 0.5 * a * (1 + std::erf(a / 1.4142135623730951)))
+KD_UNARY_D(GeluTanh, 0.5 * a * (1 + std::tanh(kGeluK * (a + 0.044715 * a * a * a))))
+KD_UNARY_D(Erf, std::erf(a))
+KD_UNARY_D(Rsqrt, 1 / std::sqrt(a))
+KD_UNARY_D(Reciprocal, 1 / a)
+#undef KD_UNARY_D
+
 /** Walks the outer dims of `s` (all but the last), calling `row(out_index, in_offsets)` per row. */
 template <class Row>
 KD_INLINE void for_each_row(const EwSpec& s, Row row) {
@@ -185,6 +210,20 @@ KD_INLINE void sum_impl(const float* __restrict x, float* __restrict out, i64 ou
       case UnaryOp::Sqrt: return unary_impl<Sqrt>(s, out, a);                                        \
       case UnaryOp::Square: return unary_impl<Square>(s, out, a);                                    \
       case UnaryOp::Copy: return unary_impl<Copy>(s, out, a);                                        \
+      case UnaryOp::Exp: return unary_impl<Exp>(s, out, a);                                         \
+      case UnaryOp::Expm1: return unary_impl<Expm1>(s, out, a);                                     \
+      case UnaryOp::Log: return unary_impl<Log>(s, out, a);                                         \
+      case UnaryOp::Log1p: return unary_impl<Log1p>(s, out, a);                                     \
+      case UnaryOp::Sin: return unary_impl<Sin>(s, out, a);                                         \
+      case UnaryOp::Cos: return unary_impl<Cos>(s, out, a);                                         \
+      case UnaryOp::Tanh: return unary_impl<Tanh>(s, out, a);                                       \
+      case UnaryOp::Sigmoid: return unary_impl<Sigmoid>(s, out, a);                                 \
+      case UnaryOp::Silu: return unary_impl<Silu>(s, out, a);                                       \
+      case UnaryOp::Gelu: return unary_impl<Gelu>(s, out, a);                                       \
+      case UnaryOp::GeluTanh: return unary_impl<GeluTanh>(s, out, a);                               \
+      case UnaryOp::Erf: return unary_impl<Erf>(s, out, a);                                         \
+      case UnaryOp::Rsqrt: return unary_impl<Rsqrt>(s, out, a);                                     \
+      case UnaryOp::Reciprocal: return unary_impl<Reciprocal>(s, out, a);                           \
       default: return;                                                                               \
     }                                                                                                \
   }                                                                                                  \

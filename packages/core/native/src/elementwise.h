@@ -22,8 +22,33 @@ struct EwSpec {
 
 /** Binary ops (float32 x float32 -> float32 or -> bool for comparisons). */
 enum class BinaryOp : int { Add = 0, Sub, Mul, Div, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge, Count };
-/** Unary ops (float32 -> float32); Copy is the identity (casts and copies of strided views). */
-enum class UnaryOp : int { Neg = 0, Abs, Relu, Sqrt, Square, Copy, Count };
+/**
+ * Unary ops (float32 -> float32); Copy is the identity (casts and copies of strided views). The
+ * transcendental ones (from Exp on) compute in double and round once, like the JavaScript kernels.
+ */
+enum class UnaryOp : int {
+  Neg = 0,
+  Abs,
+  Relu,
+  Sqrt,
+  Square,
+  Copy,
+  Exp,
+  Expm1,
+  Log,
+  Log1p,
+  Sin,
+  Cos,
+  Tanh,
+  Sigmoid,
+  Silu,
+  Gelu,
+  GeluTanh,
+  Erf,
+  Rsqrt,
+  Reciprocal,
+  Count
+};
 
 /** True when the op writes bool (uint8) output. */
 inline bool binary_is_compare(BinaryOp op) { return static_cast<int>(op) >= static_cast<int>(BinaryOp::Eq); }

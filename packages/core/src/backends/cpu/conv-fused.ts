@@ -16,17 +16,20 @@
  * The last three are what conv2d's / maxPool2d's derivatives call with grad mode off; they have no
  * derivatives of their own.
  *
- * These JavaScript versions are compositions of the JavaScript kernels (the native set replaces
- * them with per-image kernels that keep one column buffer in cache).
+ * These versions compose the CPU backend's kernels (`bmm` from whichever set is active, so the
+ * WebAssembly GEMM serves them too; the native set replaces them with chunked kernels that keep one
+ * column buffer in cache).
  */
-import type { Kernel } from '../../backend.js';
+import { getBackend, type Kernel } from '../../backend.js';
 import { IndexError } from '../../errors.js';
 import { Tensor } from '../../tensor.js';
 import { convKernels } from './conv.js';
-import { matmulKernels } from './matmul.js';
 import { cpuContiguousData, cpuData, newCpuTensor } from './memory.js';
 
 type Pair = [number, number];
+
+/** The active kernel set's `bmm`. */
+const bmm: Kernel = (inputs, attrs) => getBackend('cpu').kernels.bmm(inputs, attrs);
 
 /** `weight [Cout, C, kh, kw]` as a `[N, Cout, K]` batch (stride 0), or its transpose `[N, K, Cout]`. */
 function weightBatch(weight: Tensor, n: number, transposed: boolean): Tensor {
@@ -42,7 +45,7 @@ const conv2d: Kernel = ([x, weight, bias], a) => {
   const [cout] = weight.shape;
   const [oh, ow] = a.grid as Pair;
   const cols = convKernels.im2col([x], { ...a, padValue: 0 })[0];
-  const out = matmulKernels.bmm([weightBatch(weight, n, false), cols], {})[0];
+  const out = bmm([weightBatch(weight, n, false), cols], {})[0];
   if (bias) {
     const o = cpuData(out);
     const b = cpuContiguousData(bias);
@@ -58,7 +61,7 @@ const conv2d: Kernel = ([x, weight, bias], a) => {
 const conv2dBackwardInput: Kernel = ([g, weight], a) => {
   const [n, cout, oh, ow] = g.shape;
   const g3 = new Tensor(g.storage, [n, cout, oh * ow], [cout * oh * ow, oh * ow, 1], g.offset);
-  const dcols = matmulKernels.bmm([weightBatch(weight, n, true), g3], {})[0];
+  const dcols = bmm([weightBatch(weight, n, true), g3], {})[0];
   return convKernels.col2im([dcols], { ...a, outputSize: a.inputSize });
 };
 
@@ -69,7 +72,7 @@ const conv2dBackwardWeight: Kernel = ([g, x], a) => {
   const k = cols.shape[1];
   const g3 = new Tensor(g.storage, [n, cout, l], [cout * l, l, 1], g.offset);
   const colsT = new Tensor(cols.storage, [n, l, k], [k * l, 1, l], 0);
-  const perImage = cpuData(matmulKernels.bmm([g3, colsT], {})[0]);
+  const perImage = cpuData(bmm([g3, colsT], {})[0]);
   const c = x.shape[1];
   const [kh, kw] = a.kernel as Pair;
   const { tensor, data } = newCpuTensor([cout, c, kh, kw], g.dtype);

@@ -43,7 +43,27 @@ const BINARY_OPS: Record<string, number> = {
   ge: 11,
 };
 const FIRST_COMPARISON = 6;
-const UNARY_OPS: Record<string, number> = { neg: 0, abs: 1, relu: 2, sqrt: 3, square: 4 };
+const UNARY_OPS: Record<string, number> = {
+  neg: 0,
+  abs: 1,
+  relu: 2,
+  sqrt: 3,
+  square: 4,
+  exp: 6,
+  expm1: 7,
+  log: 8,
+  log1p: 9,
+  sin: 10,
+  cos: 11,
+  tanh: 12,
+  sigmoid: 13,
+  silu: 14,
+  gelu: 15,
+  geluTanh: 16,
+  erf: 17,
+  rsqrt: 18,
+  reciprocal: 19,
+};
 const COPY = 5;
 
 // One reusable spec buffer: kernels run synchronously, so calls never overlap.

@@ -5,7 +5,8 @@
  *
  * Loading never throws. In a browser (or any host without Node's `process.getBuiltinModule`) the
  * addon is simply absent; under Node, a missing or broken build prints one line (once per
- * process) and the JavaScript kernels stay in use. `KINDLING_NATIVE=0` in the environment turns
+ * process) and the next kernel set is used (WebAssembly SIMD, else JavaScript; see kernel-set.ts).
+ * `KINDLING_NATIVE=0` in the environment turns
  * the addon off without a notice.
  */
 
@@ -89,7 +90,7 @@ export interface NativeAddon {
 }
 
 /** The ABI this loader expects (bumped with every change of the addon's functions). */
-const ABI_VERSION = 4;
+const ABI_VERSION = 5;
 
 /** The addon, or why it is not available. */
 export interface NativeStatus {
@@ -111,7 +112,8 @@ export function nativeStatus(): NativeStatus {
   if (!status) {
     const r = load();
     status = { addon: r.addon, reason: r.reason };
-    if (r.notice) console.warn(`kindling: ${r.reason}; using the JavaScript CPU kernels`);
+    if (r.notice)
+      console.warn(`kindling: ${r.reason}; using the WebAssembly SIMD (or JavaScript) CPU kernels`);
   }
   return status;
 }

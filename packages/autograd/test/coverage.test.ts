@@ -1,14 +1,18 @@
 /**
- * Coverage: every primitive of core's CPU kernel table and every view kernel either has a
- * derivative in the table or is declared non-differentiable. A new kernel without a derivative
- * fails here.
+ * Coverage: every primitive of core's CPU kernel table, every view kernel and every cross-device
+ * kernel either has a derivative in the table or is declared non-differentiable. A new kernel
+ * without a derivative fails here.
  */
 import { describe, expect, it } from 'vitest';
-import { getBackend, viewKernels } from '@kindling/core';
+import { getBackend, transferKernels, viewKernels } from '@kindling/core';
 import { derivatives, nonDifferentiable } from '../src/index.js';
 
 describe('derivative coverage', () => {
-  const kernels = [...Object.keys(getBackend('cpu').kernels), ...Object.keys(viewKernels)];
+  const kernels = [
+    ...Object.keys(getBackend('cpu').kernels),
+    ...Object.keys(viewKernels),
+    ...Object.keys(transferKernels),
+  ];
 
   it('every kernel has a derivative or is listed as non-differentiable', () => {
     const missing = kernels.filter((op) => !(op in derivatives) && !nonDifferentiable.has(op));

@@ -2,11 +2,15 @@
  * Every derivative formula of the table, checked against float64 central finite differences
  * (gradcheck: an independent reference) and, for second order, with gradgradcheck. Each case also
  * asserts that it really runs the primitive it is named after (a spy dispatch layer).
+ *
+ * The same cases then run on every other device (WebGPU, float32 only): first- and second-order
+ * gradients there must equal the CPU's float32 gradients for the same inputs.
  */
 import { describe, expect, it } from 'vitest';
 import * as K from '@kindling/core';
-import { type Tensor, dispatch1, installLayer, sliceOf, tensor } from '@kindling/core';
-import { derivatives, gradcheck, gradgradcheck } from '../src/index.js';
+import { type DeviceName, type Tensor, dispatch1, installLayer, sliceOf, tensor } from '@kindling/core';
+import { host, TEST_DEVICES, useDevice } from '../../core/test/helpers/devices.js';
+import { derivatives, grad, gradcheck, gradgradcheck, noGrad } from '../src/index.js';
 import { idx, leaf, rnd } from './helpers/data.js';
 
 let seen: Set<string> | null = null;
@@ -36,6 +40,9 @@ const u = (name: string, fn: (x: Tensor) => Tensor, inputs: () => Tensor[], seco
 });
 const sym = (seed: number) => () => [rnd([2, 3], seed)];
 const pos = (seed: number) => () => [rnd([2, 3], seed, 0.5, 2)];
+/** A constant of a case on the device of the case's input `x` (and in its dtype, when floating). */
+const on = (x: Tensor, t: Tensor) =>
+  t.to({ device: x.device, dtype: t.isFloatingPoint() ? x.dtype : t.dtype });
 /** Away from kinks and integers: for piecewise ops. */
 const safe = () => [
   leaf([
@@ -184,7 +191,7 @@ const cases: Record<string, Case[]> = {
   where: [
     {
       name: 'where (broadcast condition)',
-      fn: (a, b) => K.where(tensor([true, false, true]), a, b),
+      fn: (a, b) => K.where(on(a, tensor([true, false, true])), a, b),
       inputs: () => [rnd([2, 3], 49), rnd([2, 3], 50)],
     },
   ],
@@ -213,6 +220,13 @@ const cases: Record<string, Case[]> = {
       inputs: () => [rnd([2, 3], 54), rnd([3], 55)],
     },
   ],
+  toDevice: [
+    u(
+      'toDevice to the same device (a copy; moves between devices are checked on each device below)',
+      (x) => dispatch1('toDevice', [x], { device: x.device, from: x.device }).mul(x),
+      sym(58),
+    ),
+  ],
   sliceScatter: [
     {
       name: 'sliceScatter',
@@ -222,19 +236,23 @@ const cases: Record<string, Case[]> = {
   ],
   // ---- views
   view: [
-    u('view / reshape', (x) => x.reshape([6]).mul(K.arange(6, undefined, 1, { dtype: 'float64' })), sym(60)),
+    u(
+      'view / reshape',
+      (x) => x.reshape([6]).mul(on(x, K.arange(6, undefined, 1, { dtype: 'float64' }))),
+      sym(60),
+    ),
   ],
   permute: [
     u(
       'permute',
-      (x) => x.permute(1, 2, 0).mul(rnd([3, 2, 2], 61, -2, 2, false)),
+      (x) => x.permute(1, 2, 0).mul(on(x, rnd([3, 2, 2], 61, -2, 2, false))),
       () => [rnd([2, 3, 2], 62)],
     ),
   ],
   expand: [
     u(
       'expand',
-      (x) => x.expand(2, 3, 4).mul(rnd([2, 3, 4], 63, -2, 2, false)),
+      (x) => x.expand(2, 3, 4).mul(on(x, rnd([2, 3, 4], 63, -2, 2, false))),
       () => [rnd([3, 1], 64)],
     ),
   ],
@@ -253,7 +271,7 @@ const cases: Record<string, Case[]> = {
   asStrided: [
     u(
       'asStrided overlapping windows',
-      (x) => x.asStrided([3, 2], [1, 1], 0).mul(rnd([3, 2], 67, -2, 2, false)),
+      (x) => x.asStrided([3, 2], [1, 1], 0).mul(on(x, rnd([3, 2], 67, -2, 2, false))),
       () => [rnd([4], 68)],
     ),
   ],
@@ -373,10 +391,13 @@ const cases: Record<string, Case[]> = {
       (x) =>
         x.gather(
           1,
-          idx([
-            [0, 2, 0],
-            [1, 1, 3],
-          ]),
+          on(
+            x,
+            idx([
+              [0, 2, 0],
+              [1, 1, 3],
+            ]),
+          ),
         ),
       () => [rnd([2, 4], 102)],
     ),
@@ -387,10 +408,13 @@ const cases: Record<string, Case[]> = {
       fn: (x, s) =>
         x.scatter(
           1,
-          idx([
-            [0, 2],
-            [3, 1],
-          ]),
+          on(
+            x,
+            idx([
+              [0, 2],
+              [3, 1],
+            ]),
+          ),
           s,
         ),
       inputs: () => [rnd([2, 4], 103), rnd([2, 3], 104)],
@@ -402,10 +426,13 @@ const cases: Record<string, Case[]> = {
       fn: (x, s) =>
         x.scatterAdd(
           1,
-          idx([
-            [0, 0, 2],
-            [3, 1, 3],
-          ]),
+          on(
+            x,
+            idx([
+              [0, 0, 2],
+              [3, 1, 3],
+            ]),
+          ),
           s,
         ),
       inputs: () => [rnd([2, 4], 105), rnd([2, 3], 106)],
@@ -414,14 +441,14 @@ const cases: Record<string, Case[]> = {
   indexSelect: [
     u(
       'indexSelect with repeats',
-      (x) => x.indexSelect(0, idx([2, 0, 2])),
+      (x) => x.indexSelect(0, on(x, idx([2, 0, 2]))),
       () => [rnd([3, 2], 107)],
     ),
   ],
   indexAdd: [
     {
       name: 'indexAdd alpha 2',
-      fn: (x, s) => x.indexAdd(0, idx([2, 0, 2]), s, { alpha: 2 }),
+      fn: (x, s) => x.indexAdd(0, on(x, idx([2, 0, 2])), s, { alpha: 2 }),
       inputs: () => [rnd([3, 2], 108), rnd([3, 2], 109)],
     },
   ],
@@ -498,3 +525,109 @@ describe('derivative table', () => {
     }
   }
 });
+
+/** The outputs of a case as a list. */
+const outputsOf = (r: Tensor | Tensor[]) => (Array.isArray(r) ? r : [r]);
+
+/** `sum_k (outs[k] * w_k).sum()` with fixed weights, so every output element has its own gradient. */
+function weighted(outs: Tensor[], seed: number): Tensor {
+  const terms = outs.map((o, k) => o.mul(on(o, rnd([...o.shape], seed + k, -1, 1, false))).sum());
+  return terms.reduce((total, term) => total.add(term));
+}
+
+/**
+ * A case's float32 outputs and gradients on `device`: first order, then (unless the case opts out) the
+ * gradient of a weighted sum of the first-order gradients, i.e. a Hessian-vector product.
+ */
+function float32Run(
+  c: Case,
+  device: DeviceName,
+): { ran: Set<string>; outs: Tensor[]; first: (Tensor | null)[]; second: (Tensor | null)[] } {
+  const xs = c.inputs().map((t) => t.detach().to({ dtype: 'float32', device }).requiresGrad_());
+  seen = new Set();
+  const outs = outputsOf(c.fn(...xs));
+  const ran = seen;
+  seen = null;
+  const second = c.second !== false;
+  const first = grad(weighted(outs, 500), xs, { createGraph: second, allowUnused: true });
+  const differentiable = first.filter((g): g is Tensor => g?.requiresGrad === true);
+  const hvp =
+    second && differentiable.length > 0 ? grad(weighted(differentiable, 700), xs, { allowUnused: true }) : [];
+  return {
+    ran,
+    outs: outs.map((o) => o.detach()),
+    first: first.map((g) => g?.detach() ?? null),
+    second: hvp,
+  };
+}
+
+/** Float32 results of two backends agree to rounding (sums may run in another order). */
+const TOL = { rtol: 2e-5, atol: 1e-6 };
+
+/** Asserts `got` (on any device) equals the CPU's `want` within `TOL`. */
+async function expectSame(got: (Tensor | null)[], want: (Tensor | null)[], what: string): Promise<void> {
+  expect(got.length, `${what}: number of gradients`).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i];
+    const g = got[i];
+    expect(g === null, `${what} ${i}: defined on the CPU (${w !== null}) and here (${g !== null})`).toBe(
+      w === null,
+    );
+    if (!g || !w) continue;
+    expect([...g.shape], `${what} ${i}: shape`).toEqual([...w.shape]);
+    const gv = (await host(g)).dataSync();
+    const wv = w.dataSync();
+    for (let j = 0; j < wv.length; j++) {
+      const ok = Number.isNaN(wv[j])
+        ? Number.isNaN(gv[j])
+        : gv[j] === wv[j] || Math.abs(gv[j] - wv[j]) <= TOL.atol + TOL.rtol * Math.abs(wv[j]);
+      if (!ok) expect.fail(`${what} ${i}: element ${j} is ${gv[j]}, the CPU's is ${wv[j]}`);
+    }
+  }
+}
+
+for (const device of TEST_DEVICES.filter((d) => d !== 'cpu')) {
+  describe(`toDevice between cpu and ${device} is differentiable`, () => {
+    useDevice(device);
+    const w0 = () => rnd([2, 3], 90, -2, 2, false).to('float32');
+
+    it(`the gradient of await y.toAsync('cpu') flows back to the ${device} leaf`, async () => {
+      const w = w0().to(device).requiresGrad_();
+      const y = await w.mul(2).toAsync('cpu');
+      expect(y.gradFn, 'the move is recorded').not.toBeNull();
+      y.sin().sum().backward();
+      const want = w0().mul(2).cos().mul(2); // d/dw sum(sin(2w))
+      expect(w.grad?.device).toBe(device);
+      await expectSame([w.grad], [want], 'gradient');
+    });
+
+    it(`x.to('${device}') of a CPU tensor is recorded; backward says why it cannot read the gradient back`, () => {
+      const x = w0().requiresGrad_();
+      const z = x.to(device);
+      expect(z.requiresGrad).toBe(true);
+      expect(z.gradFn).not.toBeNull();
+      expect(() => z.sum().backward()).toThrow(K.DeviceError);
+      expect(() => x.to(device).sum().backward()).toThrow(`create the tensor on ${device}`);
+      expect(noGrad(() => x.to(device)).requiresGrad, 'not recorded under noGrad').toBe(false);
+    });
+  });
+
+  describe(`derivative table on ${device}: gradients equal the CPU's (float32)`, () => {
+    useDevice(device);
+    for (const [op, list] of Object.entries(cases)) {
+      for (const c of list) {
+        it(`${op}: ${c.name}`, async () => {
+          const cpu = float32Run(c, 'cpu');
+          const dev = float32Run(c, device);
+          // A fused primitive the device leaves out runs as its composite there (same gradients).
+          const composite = K.OPTIONAL_KERNELS.has(op) && !(op in K.getBackend(device).kernels);
+          expect(dev.ran.has(op), `the case runs primitive ${op} on ${device}`).toBe(!composite);
+          for (const t of [...dev.outs, ...dev.first, ...dev.second]) if (t) expect(t.device).toBe(device);
+          await expectSame(dev.outs, cpu.outs, 'output');
+          await expectSame(dev.first, cpu.first, 'gradient');
+          await expectSame(dev.second, cpu.second, 'second-order gradient');
+        });
+      }
+    }
+  });
+}

@@ -1,15 +1,23 @@
 /**
  * Gradients of composite expressions against PyTorch 1.13 (tools/golden/autograd_grads.py): every
- * fixture case is rebuilt from core ops here and its gradients compared.
+ * fixture case is rebuilt from core ops here and its gradients compared, on every test device.
  */
 import { describe, expect, it } from 'vitest';
 import * as K from '@kindling/core';
 import { type Tensor, arange, sliceOf, tensor } from '@kindling/core';
+import {
+  expectNoFloat64,
+  hasFloat64,
+  host,
+  TEST_DEVICES,
+  useDevice,
+} from '../../core/test/helpers/devices.js';
 import { grad } from '../src/index.js';
 import { expectGrad, fromSpec, loadGradFixture } from './helpers/golden.js';
 
 type Loss = (t: Record<string, Tensor>) => Tensor;
-const f32 = (v: number[]) => tensor(v, { dtype: 'float32' });
+/** A float32 constant on the device of `like` (the case's input). */
+const f32 = (like: Tensor, v: number[]) => tensor(v, { dtype: 'float32', device: like.device });
 
 const impls: Record<string, Loss> = {
   mlp_relu_tanh_mse: ({ x, w1, b1, w2, b2 }) =>
@@ -43,12 +51,12 @@ const impls: Record<string, Loss> = {
   clamp_at_boundaries: ({ x }) =>
     x
       .clamp(0, 1)
-      .mul(arange(1, 6, 1, { dtype: 'float32' }))
+      .mul(arange(1, 6, 1, { dtype: 'float32', device: x.device }))
       .sum(),
   clamp_min_only_at_boundary: ({ x }) =>
     x
       .clamp(0)
-      .mul(arange(1, 6, 1, { dtype: 'float32' }))
+      .mul(arange(1, 6, 1, { dtype: 'float32', device: x.device }))
       .sum(),
   where_at_boundary: ({ x }) => K.where(x.gt(0), x.mul(2), x.pow(2)).sum(),
   relu_abs_at_zero: ({ x }) => x.relu().add(x.abs()).add(x.sign()).sum(),
@@ -57,13 +65,13 @@ const impls: Record<string, Loss> = {
   amax_dim_ties: ({ x }) =>
     x
       .amax(1)
-      .mul(f32([1, 2]))
+      .mul(f32(x, [1, 2]))
       .sum(),
   amin_two_dims_ties: ({ x }) => x.amin([0, 1]),
   max_dim_values_ties: ({ x }) =>
     x
       .max(1)
-      .values.mul(f32([1, 2]))
+      .values.mul(f32(x, [1, 2]))
       .sum(),
   min_dim_keepdim: ({ x }) => x.min(0, { keepdim: true }).values.exp().sum(),
   mean_std_var: ({ x }) =>
@@ -76,7 +84,7 @@ const impls: Record<string, Loss> = {
   prod_with_zero: ({ x }) =>
     x
       .prod(1)
-      .mul(f32([1, 2, 3]))
+      .mul(f32(x, [1, 2, 3]))
       .sum(),
   cumsum_cumprod: ({ x }) => x.cumsum(1).mul(x.cumprod(1)).sum(),
   gather_index_select_cat: ({ x, i, j }) =>
@@ -87,12 +95,12 @@ const impls: Record<string, Loss> = {
     K.stack([a, b.flip(1)], 0)
       .transpose(0, 2)
       .sin()
-      .mul(arange(12, undefined, 1, { dtype: 'float32' }).view(3, 2, 2))
+      .mul(arange(12, undefined, 1, { dtype: 'float32', device: a.device }).view(3, 2, 2))
       .sum(),
   sort_topk_values: ({ x }) =>
     x
       .sort(1, { descending: true })
-      .values.mul(arange(5, undefined, 1, { dtype: 'float32' }))
+      .values.mul(arange(5, undefined, 1, { dtype: 'float32', device: x.device }))
       .sum()
       .add(x.topk(2, 1).values.exp().sum()),
   slices_and_select: ({ x }) =>
@@ -114,21 +122,35 @@ const impls: Record<string, Loss> = {
  * the autograd README). `it.fails` turns red as soon as core is fixed, so the entry gets removed.
  */
 const KNOWN_CORE_DIVERGENCES = new Set<string>([]);
+const cases = loadGradFixture('autograd_grads');
 
 describe('gradients against PyTorch', () => {
-  const cases = loadGradFixture('autograd_grads');
   it('every fixture case has an implementation and vice versa', () => {
     expect(Object.keys(impls).sort()).toEqual(Object.keys(cases).sort());
   });
-  for (const [name, c] of Object.entries(cases)) {
-    const test = KNOWN_CORE_DIVERGENCES.has(name) ? it.fails : it;
-    test(name, () => {
-      const inputs: Record<string, Tensor> = {};
-      for (const [k, spec] of Object.entries(c.inputs)) inputs[k] = fromSpec(spec);
-      const wrt = c.attrs.wrt.map((k) => inputs[k].requiresGrad_());
-      const loss = impls[name](inputs);
-      const grads = grad(loss, wrt);
-      for (let i = 0; i < grads.length; i++) expectGrad(grads[i], c.out[i], `${name}: d/d${c.attrs.wrt[i]}`);
-    });
-  }
 });
+
+for (const device of TEST_DEVICES) {
+  describe(`gradients against PyTorch on ${device}`, () => {
+    useDevice(device);
+    for (const [name, c] of Object.entries(cases)) {
+      const test = KNOWN_CORE_DIVERGENCES.has(name) ? it.fails : it;
+      test(name, async () => {
+        const f64 = Object.values(c.inputs).some((spec) => spec.dtype === 'float64');
+        if (f64 && !hasFloat64(device)) {
+          expectNoFloat64(device, () => Object.values(c.inputs).map((spec) => fromSpec(spec).to(device)));
+          return;
+        }
+        const inputs: Record<string, Tensor> = {};
+        for (const [k, spec] of Object.entries(c.inputs)) inputs[k] = fromSpec(spec).to(device);
+        const wrt = c.attrs.wrt.map((k) => inputs[k].requiresGrad_());
+        const loss = impls[name](inputs);
+        const grads = grad(loss, wrt);
+        for (let i = 0; i < grads.length; i++) {
+          expect(grads[i].device).toBe(device);
+          expectGrad(await host(grads[i]), c.out[i], `${name}: d/d${c.attrs.wrt[i]}`);
+        }
+      });
+    }
+  });
+}

@@ -1,6 +1,7 @@
 import type { Tensor } from './tensor.js';
 import { DeviceError, NotSupportedError } from './errors.js';
 import { getBackend } from './backend.js';
+import { transferKernels } from './transfer.js';
 import { viewKernels } from './views.js';
 
 /** Attributes of an op call (its non-tensor arguments). */
@@ -39,6 +40,9 @@ export function installLayer(layer: DispatchLayer): void {
 function runKernel(op: string, inputs: Tensor[], attrs: Attrs): Tensor[] {
   const view = viewKernels[op];
   if (view) return view(inputs, attrs);
+  // Cross-device copies: their input is on another device than their output.
+  const transfer = transferKernels[op];
+  if (transfer) return transfer(inputs, attrs);
   const device = (attrs.device as string | undefined) ?? inputs[0]?.device ?? 'cpu';
   for (const t of inputs) {
     if (t.device !== device) {

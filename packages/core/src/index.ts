@@ -67,6 +67,7 @@ export {
   type IndexItem,
   type Slice,
 } from './views.js';
+export { transferKernels } from './transfer.js';
 export * from './ops/reduce.js';
 export * from './ops/linalg.js';
 export * from './ops/einsum.js';

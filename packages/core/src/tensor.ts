@@ -193,7 +193,11 @@ export class Tensor {
 
   // ---- conversion -----------------------------------------------------------------------------
 
-  /** A copy (or this tensor, if nothing changes) with another dtype and/or device. */
+  /**
+   * A copy (or this tensor, if nothing changes) with another dtype and/or device. Recorded by
+   * autograd; a gradient cannot flow from WebGPU back to a CPU tensor (it would need a synchronous
+   * read-back): make leaves on the device instead (`x.to('webgpu').requiresGrad_()`).
+   */
   to(target: DType | DeviceName | { dtype?: DType; device?: DeviceName }): Tensor {
     const t =
       typeof target === 'string' ? (isDeviceName(target) ? { device: target } : { dtype: target }) : target;
@@ -204,7 +208,8 @@ export class Tensor {
   }
   /**
    * `to()` that may read data back from the device: `await x.toAsync('cpu')` moves a GPU tensor to
-   * the CPU (a dtype change happens on the CPU side of the move). Not tracked by autograd.
+   * the CPU (a dtype change happens on the CPU side of the move). Recorded by autograd: the
+   * gradient is moved back to this tensor's device.
    */
   async toAsync(target: DType | DeviceName | { dtype?: DType; device?: DeviceName }): Promise<Tensor> {
     const t =

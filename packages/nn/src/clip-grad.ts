@@ -1,12 +1,15 @@
 /** Gradient clipping (`torch.nn.utils.clip_grad_norm_`, `clip_grad_value_`). */
 import { noGrad } from '@kindling/autograd';
-import { clamp, div, norm, stack, Tensor, tensor, ValueError } from '@kindling/core';
+import { clamp, DeviceError, div, norm, stack, Tensor, tensor, ValueError } from '@kindling/core';
 
 /** Options of `clipGradNorm_`. */
 export interface ClipGradNormOptions {
   /** The p of the p-norm: a number > 0, or Infinity / 'inf' for the max-norm (default 2). */
   normType?: number | 'inf';
-  /** Throw if the total norm is NaN or infinite instead of clipping with it (default false). */
+  /**
+   * Throw if the total norm is NaN or infinite instead of clipping with it (default false). Needs a
+   * synchronous read-back: gradients on WebGPU get a DeviceError with it.
+   */
   errorIfNonfinite?: boolean;
 }
 
@@ -43,7 +46,12 @@ export function clipGradNorm_(
     const norms = grads.map((g) => norm(g.detach(), p).to(dtype));
     const total = norms.length === 1 ? norms[0] : norm(stack(norms), p);
     if (options?.errorIfNonfinite) {
-      const v = Number(total.to('cpu').itemSync());
+      if (total.device !== 'cpu') {
+        throw new DeviceError(
+          `${op}: errorIfNonfinite reads the total norm back synchronously, which ${total.device} cannot; pass errorIfNonfinite: false and check \`await total.item()\` instead`,
+        );
+      }
+      const v = Number(total.itemSync());
       if (!Number.isFinite(v)) {
         throw new ValueError(
           `${op}: the total norm of order ${p} for gradients from \`parameters\` is non-finite (${v}), so it cannot be clipped; pass errorIfNonfinite: false to clip anyway`,

@@ -3,7 +3,22 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { KindlingError, type Tensor, tensor, ValueError, zerosLike } from '@kindling/core';
+import {
+  type DeviceName,
+  DeviceError,
+  KindlingError,
+  type Tensor,
+  tensor,
+  ValueError,
+  zerosLike,
+} from '@kindling/core';
+import {
+  expectNoFloat64,
+  hasFloat64,
+  host,
+  TEST_DEVICES,
+  useDevice,
+} from '../../core/test/helpers/devices.js';
 import { expectMatches, fromSpec, type TensorSpec } from '../../core/test/helpers/golden.js';
 import { clipGradNorm_, clipGradValue_, Parameter } from '../src/index.js';
 
@@ -21,11 +36,11 @@ const cases = Object.entries(all).filter(([k]) => k.startsWith('clip_'));
 
 const num = (v: unknown) => (v === 'inf' ? Infinity : (v as number));
 
-function paramsOf(c: Case): Parameter[] {
+function paramsOf(c: Case, device: DeviceName = 'cpu'): Parameter[] {
   return Object.keys(c.inputs)
     .sort()
     .map((k, i) => {
-      const g = fromSpec(c.inputs[k]);
+      const g = fromSpec(c.inputs[k]).to(device);
       const p = new Parameter(zerosLike(g));
       if (!c.attrs.noGrad.includes(i)) p.grad = g;
       return p;
@@ -43,25 +58,38 @@ function run(c: Case, params: Parameter[]): Tensor | undefined {
   });
 }
 
-describe('gradient clipping matches PyTorch', () => {
-  for (const [name, c] of cases) {
-    it(name, () => {
-      const params = paramsOf(c);
-      if (c.error) {
-        expect(() => run(c, params)).toThrow(KindlingError);
-        return;
-      }
-      const total = run(c, params);
-      const want = c.out as TensorSpec[];
-      const grads = c.attrs.fn === 'norm' ? want.slice(1) : want;
-      if (total) expectMatches(total, want[0], {}, 'total norm');
-      params.forEach((p, i) => {
-        if (c.attrs.noGrad.includes(i)) expect(p.grad).toBeNull();
-        else expectMatches(p.grad as Tensor, grads[i], {}, `grad ${i}`);
+for (const device of TEST_DEVICES) {
+  describe(`gradient clipping matches PyTorch on ${device}`, () => {
+    useDevice(device);
+    for (const [name, c] of cases) {
+      it(name, async () => {
+        const f64 = Object.values(c.inputs).some((v) => v.dtype === 'float64');
+        if (f64 && !hasFloat64(device)) {
+          expectNoFloat64(device, () => paramsOf(c, device));
+          return;
+        }
+        const params = paramsOf(c, device);
+        if (c.attrs.errorIfNonfinite && device !== 'cpu') {
+          // The finiteness check needs a synchronous read-back, which the GPU cannot do.
+          expect(() => run(c, params)).toThrow(DeviceError);
+          return;
+        }
+        if (c.error) {
+          expect(() => run(c, params)).toThrow(KindlingError);
+          return;
+        }
+        const total = run(c, params);
+        const want = c.out as TensorSpec[];
+        const grads = c.attrs.fn === 'norm' ? want.slice(1) : want;
+        if (total) expectMatches(await host(total), want[0], {}, 'total norm');
+        for (const [i, p] of params.entries()) {
+          if (c.attrs.noGrad.includes(i)) expect(p.grad).toBeNull();
+          else expectMatches(await host(p.grad as Tensor), grads[i], {}, `grad ${i}`);
+        }
       });
-    });
-  }
-});
+    }
+  });
+}
 
 describe('gradient clipping details', () => {
   it('modifies the gradient tensors in place', () => {

@@ -2,13 +2,23 @@
  * Layer parity with PyTorch 1.13 (fixtures from tools/golden/nn_layers.py): every case loads
  * PyTorch's state dict into our layer by key, runs the same input, and compares the repr, the
  * output, the gradients of `(out * r).sum()` with respect to the input and every parameter, and the
- * state after the forward pass (running statistics, renormalised embeddings).
+ * state after the forward pass (running statistics, renormalised embeddings). The parity cases run
+ * on every test device (WebGPU too), against the same PyTorch values and tolerances.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { KindlingError, manualSeed, ones, randn, type Tensor, tensor, zeros } from '@kindling/core';
+import {
+  type DeviceName,
+  KindlingError,
+  manualSeed,
+  ones,
+  randn,
+  type Tensor,
+  tensor,
+  zeros,
+} from '@kindling/core';
 import {
   AdaptiveAvgPool2d,
   AvgPool2d,
@@ -45,6 +55,13 @@ import {
   Unflatten,
 } from '../src/index.js';
 import { expectMatches, fromSpec, type TensorSpec } from '../../core/test/helpers/golden.js';
+import {
+  expectNoFloat64,
+  hasFloat64,
+  host,
+  TEST_DEVICES,
+  useDevice,
+} from '../../core/test/helpers/devices.js';
 
 interface LayerCase {
   repr: string;
@@ -58,6 +75,13 @@ interface LayerCase {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+/** A CPU tensor as a fixture spec, to compare another device's result with it. */
+const specOf = (t: Tensor): TensorSpec => ({
+  shape: [...t.shape],
+  dtype: t.dtype,
+  data: Array.from(t.dataSync() as ArrayLike<number>),
+});
 const cases: Record<string, LayerCase> = JSON.parse(
   readFileSync(join(here, 'fixtures', 'nn_layers.json'), 'utf8'),
 ).cases;
@@ -168,53 +192,87 @@ describe('layer parity with PyTorch', () => {
   it('every fixture case has a layer factory and vice versa', () => {
     expect(Object.keys(factories).sort()).toEqual(Object.keys(cases).sort());
   });
-
-  for (const [name, c] of Object.entries(cases)) {
-    const build = factories[name];
-    if (!build) continue;
-    it(name, () => {
-      const m = build();
-      expect(String(m), 'repr').toBe(c.repr);
-      const state = Object.fromEntries(Object.entries(c.state).map(([k, v]) => [k, fromSpec(v)]));
-      expect(Object.keys(m.stateDict()), 'state dict keys').toEqual(Object.keys(c.state));
-      m.loadStateDict(state);
-      m.train(c.train);
-      const inputs = c.inputs.map((spec) => {
-        const t = fromSpec(spec);
-        if (t.isFloatingPoint()) t.requiresGrad = true;
-        return t;
-      });
-      const out = m.call(...inputs) as Tensor;
-      const tol = tolerance(name, c.out.dtype);
-      expectMatches(out, c.out, tol, 'out');
-      out.mul(fromSpec(c.r)).sum().backward();
-      const params = Object.fromEntries(m.namedParameters());
-      for (const [k, spec] of Object.entries(c.grads)) {
-        if (k.startsWith('input')) {
-          const x = inputs[Number(k.slice(5))];
-          expect(x.grad, `${k} grad`).not.toBeNull();
-          expectMatches(x.grad as Tensor, spec, tol, `grad of ${k}`);
-        } else {
-          expect(params[k], `parameter ${k}`).toBeDefined();
-          expect(params[k].grad, `${k} grad`).not.toBeNull();
-          expectMatches(params[k].grad as Tensor, spec, tol, `grad of ${k}`);
-        }
-      }
-      expect(
-        Object.keys(c.grads)
-          .filter((k) => !k.startsWith('input'))
-          .sort(),
-      ).toEqual(Object.keys(params).sort());
-      const after = m.stateDict();
-      for (const [k, spec] of Object.entries(c.stateAfter))
-        expectMatches(after[k], spec, tol, `state after: ${k}`);
-      // Entries PyTorch did not change must not change here either.
-      for (const [k, spec] of Object.entries(c.state))
-        if (!(k in c.stateAfter))
-          expectMatches(after[k], spec, { rtol: 0, atol: 0 }, `unchanged state: ${k}`);
-    });
-  }
 });
+
+for (const device of TEST_DEVICES) {
+  describe(`layer parity with PyTorch on ${device}`, () => {
+    useDevice(device);
+    for (const [name, c] of Object.entries(cases)) {
+      const build = factories[name];
+      if (!build) continue;
+      it(name, async () => {
+        const m = build();
+        expect(String(m), 'repr').toBe(c.repr);
+        const state = Object.fromEntries(Object.entries(c.state).map(([k, v]) => [k, fromSpec(v)]));
+        expect(Object.keys(m.stateDict()), 'state dict keys').toEqual(Object.keys(c.state));
+        m.loadStateDict(state);
+        m.train(c.train);
+        if (c.out.dtype === 'float64' && !hasFloat64(device)) {
+          expectNoFloat64(device, () => m.to(device));
+          return;
+        }
+        m.to(device);
+        const inputs = c.inputs.map((spec) => {
+          const t = fromSpec(spec).to(device);
+          if (t.isFloatingPoint()) t.requiresGrad = true;
+          return t;
+        });
+        const out = m.call(...inputs) as Tensor;
+        expect(out.device, 'output device').toBe(device);
+        const tol = tolerance(name, c.out.dtype);
+        expectMatches(await host(out), c.out, tol, 'out');
+        out.mul(fromSpec(c.r).to(device)).sum().backward();
+        const params = Object.fromEntries(m.namedParameters());
+        for (const [k, spec] of Object.entries(c.grads)) {
+          if (k.startsWith('input')) {
+            const x = inputs[Number(k.slice(5))];
+            expect(x.grad, `${k} grad`).not.toBeNull();
+            expectMatches(await host(x.grad as Tensor), spec, tol, `grad of ${k}`);
+          } else {
+            expect(params[k], `parameter ${k}`).toBeDefined();
+            expect(params[k].grad, `${k} grad`).not.toBeNull();
+            expectMatches(await host(params[k].grad as Tensor), spec, tol, `grad of ${k}`);
+          }
+        }
+        expect(
+          Object.keys(c.grads)
+            .filter((k) => !k.startsWith('input'))
+            .sort(),
+        ).toEqual(Object.keys(params).sort());
+        const after = m.stateDict();
+        for (const [k, spec] of Object.entries(c.stateAfter))
+          expectMatches(await host(after[k]), spec, tol, `state after: ${k}`);
+        // Entries PyTorch did not change must not change here either.
+        for (const [k, spec] of Object.entries(c.state))
+          if (!(k in c.stateAfter))
+            expectMatches(await host(after[k]), spec, { rtol: 0, atol: 0 }, `unchanged state: ${k}`);
+      });
+    }
+  });
+}
+
+for (const device of TEST_DEVICES.filter((d) => d !== 'cpu')) {
+  describe(`random layers on ${device}`, () => {
+    useDevice(device);
+    it('Dropout and Dropout2d in training draw the masks of the CPU (same seed) and backpropagate through them', async () => {
+      const run = (dev: DeviceName) => {
+        manualSeed(5);
+        const x = randn([4, 6, 3, 3]).to(dev).requiresGrad_();
+        const y = new Dropout2d(0.5).call(new Dropout(0.3).call(x));
+        y.mul(randn([4, 6, 3, 3]).to(dev))
+          .sum()
+          .backward();
+        return [y, x.grad as Tensor];
+      };
+      const cpu = run('cpu');
+      const dev = run(device);
+      for (const [i, what] of ['output', 'input grad'].entries()) {
+        expect(dev[i].device).toBe(device);
+        expectMatches(await host(dev[i]), specOf(cpu[i]), { rtol: 1e-6, atol: 1e-7 }, what);
+      }
+    });
+  });
+}
 
 describe('layer errors name the layer and the shapes', () => {
   const cases: [string, () => unknown, RegExp][] = [

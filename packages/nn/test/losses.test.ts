@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
+  type DeviceName,
   DTypeError,
   IndexError,
   KindlingError,
@@ -12,6 +13,14 @@ import {
   tensor,
   ValueError,
 } from '@kindling/core';
+import {
+  expectFailsOn,
+  expectNoFloat64,
+  hasFloat64,
+  host,
+  TEST_DEVICES,
+  useDevice,
+} from '../../core/test/helpers/devices.js';
 import { expectMatches, fromSpec, type TensorSpec } from '../../core/test/helpers/golden.js';
 import * as nn from '../src/index.js';
 
@@ -60,13 +69,13 @@ function optionsOf(c: Case, inputs: Record<string, Tensor>): Record<string, unkn
   return opts;
 }
 
-function decode(c: Case): Record<string, Tensor> {
-  return Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, fromSpec(v)]));
+function decode(c: Case, device: DeviceName): Record<string, Tensor> {
+  return Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, fromSpec(v).to(device)]));
 }
 
 /** Runs a case through the function form; returns [loss, grads of the differentiated inputs]. */
-function runFunction(c: Case): Tensor[] {
-  const inputs = decode(c);
+function runFunction(c: Case, device: DeviceName = 'cpu'): Tensor[] {
+  const inputs = decode(c, device);
   const fn = FNS[c.attrs.fn as string];
   const opts = optionsOf(c, inputs);
   if (c.attrs.fn === 'cosineEmbeddingLoss') {
@@ -85,8 +94,8 @@ function runFunction(c: Case): Tensor[] {
   return [out, x.grad as Tensor];
 }
 
-function runModule(c: Case): Tensor {
-  const inputs = decode(c);
+function runModule(c: Case, device: DeviceName = 'cpu'): Tensor {
+  const inputs = decode(c, device);
   const mod = new MODULES[c.attrs.fn as string](optionsOf(c, inputs));
   if (c.attrs.fn === 'cosineEmbeddingLoss') return mod.call(inputs.x1, inputs.x2, inputs.y);
   return mod.call(c.attrs.pre === 't' ? inputs.input.t() : inputs.input, inputs.target);
@@ -97,33 +106,57 @@ describe('losses: golden fixtures from PyTorch 1.13', () => {
     const seen = new Set(Object.values(cases).map((c) => c.attrs.fn));
     expect([...seen].sort()).toEqual(Object.keys(FNS).sort());
   });
-  for (const [name, c] of Object.entries(cases)) {
-    it(name, () => {
-      if (c.error) {
-        expect(() => runFunction(c)).toThrow(KindlingError);
-        expect(() => runModule(c)).toThrow(KindlingError);
-        return;
-      }
-      const [out, ...grads] = runFunction(c);
-      const want = c.out as TensorSpec[];
-      expectMatches(out, want[0], {}, 'loss');
-      if (name === 'binaryCrossEntropy_clamped_log') {
-        // Documented deviation: where PyTorch clamps log(x) to -100 its backward returns
-        // (x - y) / 1e-12; Kindling returns the clamped loss's true derivative, 0. Elsewhere equal.
-        const x = fromSpec(c.inputs.input).dataSync();
-        const g = grads[0].dataSync();
-        const w = want[1].data as number[];
-        for (let i = 0; i < x.length; i++) {
-          if (x[i] * (1 - x[i]) >= 1e-12) expect(g[i]).toBeCloseTo(w[i], 5);
-          else expect(Math.abs(g[i])).toBe(0);
-        }
-      } else {
-        for (const [i, g] of grads.entries()) expectMatches(g, want[i + 1], {}, `grad ${i}`);
-      }
-      expectMatches(runModule(c), want[0], {}, 'module');
-    });
-  }
 });
+
+for (const device of TEST_DEVICES) {
+  describe(`losses: golden fixtures from PyTorch 1.13 on ${device}`, () => {
+    useDevice(device);
+    for (const [name, c] of Object.entries(cases)) {
+      it(name, async () => {
+        const f64 = Object.values(c.inputs).some((v) => v.dtype === 'float64');
+        if (f64 && !hasFloat64(device)) {
+          expectNoFloat64(device, () => decode(c, device));
+          return;
+        }
+        if (c.error && name === 'binaryCrossEntropy_err_range' && device !== 'cpu') {
+          // Documented: the [0, 1] range check needs a synchronous read-back, so off the CPU an
+          // out-of-range probability gives a NaN loss instead of an error.
+          expect(Number(await runFunction(c, device)[0].item())).toBeNaN();
+          return;
+        }
+        if (c.error) {
+          if (device === 'cpu') {
+            expect(() => runFunction(c)).toThrow(KindlingError);
+            expect(() => runModule(c)).toThrow(KindlingError);
+          } else {
+            // A bad class index is found by the GPU kernel and reported at the next read-back.
+            await expectFailsOn(() => runFunction(c, device));
+            await expectFailsOn(() => runModule(c, device));
+          }
+          return;
+        }
+        const [out, ...grads] = runFunction(c, device);
+        expect(out.device, 'loss device').toBe(device);
+        const want = c.out as TensorSpec[];
+        expectMatches(await host(out), want[0], {}, 'loss');
+        if (name === 'binaryCrossEntropy_clamped_log') {
+          // Documented deviation: where PyTorch clamps log(x) to -100 its backward returns
+          // (x - y) / 1e-12; Kindling returns the clamped loss's true derivative, 0. Elsewhere equal.
+          const x = fromSpec(c.inputs.input).dataSync();
+          const g = (await host(grads[0])).dataSync();
+          const w = want[1].data as number[];
+          for (let i = 0; i < x.length; i++) {
+            if (x[i] * (1 - x[i]) >= 1e-12) expect(g[i]).toBeCloseTo(w[i], 5);
+            else expect(Math.abs(g[i])).toBe(0);
+          }
+        } else {
+          for (const [i, g] of grads.entries()) expectMatches(await host(g), want[i + 1], {}, `grad ${i}`);
+        }
+        expectMatches(await host(runModule(c, device)), want[0], {}, 'module');
+      });
+    }
+  });
+}
 
 describe('losses: argument checks', () => {
   const x = tensor([

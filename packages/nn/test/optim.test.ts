@@ -3,7 +3,23 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { type DType, KindlingError, type Tensor, tensor, ValueError, zeros } from '@kindling/core';
+import {
+  type DeviceName,
+  type DType,
+  KindlingError,
+  stack,
+  type Tensor,
+  tensor,
+  ValueError,
+  zeros,
+} from '@kindling/core';
+import {
+  expectNoFloat64,
+  hasFloat64,
+  host,
+  TEST_DEVICES,
+  useDevice,
+} from '../../core/test/helpers/devices.js';
 import { expectMatches, fromSpec, type TensorSpec } from '../../core/test/helpers/golden.js';
 import * as nn from '../src/index.js';
 
@@ -31,9 +47,9 @@ interface Problem {
   y: Tensor;
   init: Tensor[];
 }
-function problem(dtype: DType): Problem {
+function problem(dtype: DType, device: DeviceName = 'cpu'): Problem {
   const c = all[dtype === 'float64' ? 'problem_f64' : 'problem_f32'];
-  const t = (k: string) => fromSpec(c.inputs[k]);
+  const t = (k: string) => fromSpec(c.inputs[k]).to(device);
   return { x: t('x'), y: t('y'), init: ['w1', 'b1', 'w2', 'b2'].map(t) };
 }
 
@@ -54,21 +70,17 @@ function makeOptimizer(attrs: Record<string, any>, params: Tensor[]): nn.Optimiz
   return new OPTIMIZERS[attrs.optim](arg, attrs.options);
 }
 
-function train(
-  opt: nn.Optimizer<any>,
-  params: Tensor[],
-  p: Problem,
-  steps: number,
-  losses: number[] = [],
-): number[] {
+/** Runs `steps` steps and returns the losses (read back once at the end: a GPU read waits for the queue). */
+async function train(opt: nn.Optimizer<any>, params: Tensor[], p: Problem, steps: number): Promise<number[]> {
+  const losses: Tensor[] = [];
   for (let i = 0; i < steps; i++) {
     opt.zeroGrad();
     const loss = lossOf(params, p);
-    losses.push(Number(loss.itemSync()));
+    losses.push(loss.detach());
     loss.backward();
     opt.step();
   }
-  return losses;
+  return Array.from(await stack(losses).data(), Number);
 }
 
 /** A state dict through JSON and back, as a checkpoint file would carry it (no shared tensors). */
@@ -85,44 +97,60 @@ function roundTrip(sd: nn.OptimizerStateDict): nn.OptimizerStateDict {
 
 const leaf = (t: Tensor) => new nn.Parameter(t.clone());
 
-describe('optimizers match PyTorch after 20 steps on a 2-layer MLP', () => {
-  for (const [name, c] of cases) {
-    const p = problem(c.attrs.dtype);
-    it(name, () => {
-      const params = p.init.map(leaf);
-      const opt = makeOptimizer(c.attrs, params);
-      const losses = train(opt, params, p, c.attrs.steps);
-      for (const [i, t] of params.entries()) expectMatches(t, c.out[i], {}, `param ${i}`);
-      expectMatches(tensor(losses, { dtype: c.attrs.dtype }), c.out[4], {}, 'losses');
-      (c.attrs.state ?? []).forEach((key: string, k: number) => {
-        const v = opt.stateDict().state[0][key];
-        // State sums many terms of both signs (RMSprop's buffer adds g / avg, up to ~10 each), so
-        // float32 rounding shows at ~1e-5 of the terms' scale: an absolute tolerance covers it.
-        const tol = c.attrs.dtype === 'float32' ? { atol: 5e-5 } : {};
-        expectMatches(
-          typeof v === 'number' ? tensor(v, { dtype: c.attrs.dtype }) : (v as Tensor),
-          c.out[5 + k],
-          tol,
-          key,
-        );
+for (const device of TEST_DEVICES) {
+  describe(`optimizers match PyTorch after 20 steps on a 2-layer MLP on ${device}`, () => {
+    useDevice(device);
+    for (const [name, c] of cases) {
+      it(name, async () => {
+        if (c.attrs.dtype === 'float64' && !hasFloat64(device)) {
+          expectNoFloat64(device, () => problem('float64', device));
+          return;
+        }
+        const p = problem(c.attrs.dtype, device);
+        const params = p.init.map(leaf);
+        const opt = makeOptimizer(c.attrs, params);
+        const losses = await train(opt, params, p, c.attrs.steps);
+        for (const [i, t] of params.entries()) {
+          expect(t.device, `param ${i} device`).toBe(device);
+          expectMatches(await host(t), c.out[i], {}, `param ${i}`);
+        }
+        expectMatches(tensor(losses, { dtype: c.attrs.dtype }), c.out[4], {}, 'losses');
+        for (const [k, key] of ((c.attrs.state ?? []) as string[]).entries()) {
+          const v = opt.stateDict().state[0][key];
+          // State sums many terms of both signs (RMSprop's buffer adds g / avg, up to ~10 each), so
+          // float32 rounding shows at ~1e-5 of the terms' scale: an absolute tolerance covers it.
+          const tol = c.attrs.dtype === 'float32' ? { atol: 5e-5 } : {};
+          expectMatches(
+            typeof v === 'number' ? tensor(v, { dtype: c.attrs.dtype }) : await host(v as Tensor),
+            c.out[5 + k],
+            tol,
+            key,
+          );
+        }
       });
-    });
-    it(`${name}: 10 steps, stateDict, new optimizer, loadStateDict, 10 steps = 20 steps`, () => {
+    }
+  });
+}
+
+describe('optimizer state round trip', () => {
+  for (const [name, c] of cases) {
+    it(`${name}: 10 steps, stateDict, new optimizer, loadStateDict, 10 steps = 20 steps`, async () => {
+      const p = problem(c.attrs.dtype);
       const params = p.init.map(leaf);
       const first = makeOptimizer(c.attrs, params);
-      train(first, params, p, 10);
+      await train(first, params, p, 10);
       const saved = roundTrip(first.stateDict());
       const resumed = p.init.map((_, i) => leaf(params[i]));
       const second = makeOptimizer(c.attrs, resumed);
       second.loadStateDict(saved);
-      train(second, resumed, p, 10);
+      await train(second, resumed, p, 10);
       for (const [i, t] of resumed.entries()) expectMatches(t, c.out[i], {}, `param ${i}`);
     });
   }
 });
 
 describe('optimizer state dicts use PyTorch layout', () => {
-  it('numbers parameters through the groups and uses snake_case names', () => {
+  it('numbers parameters through the groups and uses snake_case names', async () => {
     const p = problem('float32');
     const params = p.init.map(leaf);
     const opt = new nn.Adam(
@@ -132,7 +160,7 @@ describe('optimizer state dicts use PyTorch layout', () => {
       ],
       { lr: 0.01 },
     );
-    train(opt, params, p, 2);
+    await train(opt, params, p, 2);
     const sd = opt.stateDict();
     expect(sd.param_groups).toEqual([
       {

@@ -1,4 +1,17 @@
-import { type Attrs, type DType, cast, dispatch1, permute, reshape, zeros } from '@kindling/core';
+import {
+  type Attrs,
+  cast,
+  type DeviceName,
+  DeviceError,
+  type DType,
+  dispatch1,
+  getBackend,
+  permute,
+  reshape,
+  type Tensor,
+  toDevice,
+  zeros,
+} from '@kindling/core';
 import { asStridedBackward } from './as-strided.js';
 import type { DerivativeTable } from './types.js';
 import { sumToShape, zerosOf } from './util.js';
@@ -6,6 +19,21 @@ import { sumToShape, zerosOf } from './util.js';
 /** `slice` attributes (already normalized by core: 0 <= start <= end <= size, step >= 1). */
 function sliceAttrs(a: Attrs): Attrs {
   return { dim: a.dim, start: a.start, end: a.end, step: a.step };
+}
+
+/**
+ * `toDevice`'s gradient moved back to the input's device (`attrs.from`). A GPU gradient of a CPU
+ * tensor would have to be read back synchronously, which WebGPU cannot: that fails with a
+ * DeviceError saying to make the leaf on the device instead.
+ */
+function gradToDevice(g: Tensor, attrs: Attrs): Tensor {
+  const from = attrs.from as DeviceName;
+  if (g.device !== from && !getBackend(g.device).readSync) {
+    throw new DeviceError(
+      `backward of to('${g.device}'): the gradient would have to be read back from ${g.device} to the ${from} tensor synchronously, which ${g.device} cannot do; create the tensor on ${g.device} and let it require grad there (x = x.to('${g.device}').requiresGrad_()), or move results with await y.toAsync('${from}'), whose gradient flows back`,
+    );
+  }
+  return toDevice(g, from);
 }
 
 /** Derivatives of the view primitives (they share storage, but differentiate like copies). */
@@ -33,6 +61,8 @@ export const viewDerivatives: DerivativeTable = {
 
 /** Derivatives of the copy primitives. */
 export const copyDerivatives: DerivativeTable = {
+  // A copy to another device: the gradient goes back to the input's device.
+  toDevice: { backward: (ctx) => [gradToDevice(ctx.grad, ctx.attrs)] },
   // The cast back to the input dtype (also `contiguous()`, which is a same-dtype cast).
   cast: { backward: (ctx) => [cast(ctx.grad, ctx.inputDType(0) as DType)] },
   // In place into inputs[0]: the old value is overwritten, the gradient goes to the source (already

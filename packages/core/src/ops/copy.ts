@@ -1,7 +1,7 @@
 import { getBackend } from '../backend.js';
 import { dispatch1 } from '../dispatch.js';
 import { checkDType, type DType } from '../dtype.js';
-import { DeviceError, ShapeError } from '../errors.js';
+import { ShapeError } from '../errors.js';
 import { broadcastShapes, fmtShape, sameShape } from '../shape.js';
 import type { DeviceName } from '../storage.js';
 import { Tensor } from '../tensor.js';
@@ -35,30 +35,27 @@ export function copy_<T extends Tensor>(dst: T, src: Tensor | number | boolean):
   return dst;
 }
 
-/** A copy of `x` on another device (reading back to the CPU needs a device that reads synchronously). */
+/**
+ * A copy of `x` on another device (reading back to the CPU needs a device that reads
+ * synchronously). Recorded by autograd (the `toDevice` primitive): the gradient is moved back.
+ */
 export function toDevice(x: Tensor, device: DeviceName): Tensor {
   if (x.device === device) return x;
   const c = contiguous(x);
-  const from = getBackend(c.device);
-  if (!from.readSync) {
-    throw new DeviceError(
-      `to: cannot move a ${c.device} tensor synchronously; use await x.data() or toAsync('${device}')`,
-    );
-  }
-  const host = from.readSync(c.storage).subarray(c.offset, c.offset + c.numel);
-  const storage = getBackend(device).fromHost(host.slice(), c.dtype);
-  return new Tensor(storage, [...c.shape]);
+  return dispatch1('toDevice', [c], { device, from: c.device });
 }
 
 /**
  * A copy of `x` on another device, reading the data back asynchronously: works from every device
- * (e.g. `webgpu` to `cpu`, where the synchronous `toDevice` cannot read). Not tracked by autograd.
+ * (e.g. `webgpu` to `cpu`, where the synchronous `toDevice` cannot read). Recorded by autograd like
+ * `toDevice`: the gradient is moved back to `x`'s device.
  */
 export async function toDeviceAsync(x: Tensor, device: DeviceName): Promise<Tensor> {
   if (x.device === device) return x;
   const c = contiguous(x);
   const raw = await getBackend(c.device).read(c.storage);
   const host = raw.subarray(c.offset, c.offset + c.numel).slice();
+  const out = dispatch1('toDevice', [c], { device, from: c.device, host });
   if (c !== x) c.dispose();
-  return new Tensor(getBackend(device).fromHost(host, c.dtype), [...c.shape]);
+  return out;
 }

@@ -69,8 +69,9 @@ async function expectLikeCpu(gpu: K.Tensor, cpu: K.Tensor, rtol = 1e-5, atol = 1
 }
 
 describe('long reductions on webgpu (workgroup path) match the CPU', () => {
-  const cpu = K.randn([37, 300], { generator: new K.Generator(3) });
-  const ints = K.randint(-50, 50, [600, 5], { generator: new K.Generator(4) });
+  // Rows and columns of at least 1024 elements, with fewer than 4096 outputs.
+  const cpu = K.randn([9, 1500], { generator: new K.Generator(3) });
+  const ints = K.randint(-50, 50, [1100, 5], { generator: new K.Generator(4) });
 
   it('sum / amax / amin / prod along long rows and columns, strided', async () => {
     const g = cpu.to('webgpu');
@@ -86,6 +87,13 @@ describe('long reductions on webgpu (workgroup path) match the CPU', () => {
     const gi = ints.to('webgpu');
     await expectLikeCpu(gi.sum(0), ints.sum(0), 0, 0);
     await expectLikeCpu(gi.abs().add(1).prod(0), ints.abs().add(1).prod(0), 0, 0);
+  });
+
+  it('many outputs run one invocation each, however long the reduction (4096 x 1100)', async () => {
+    const x = K.randn([4096, 1100], { generator: new K.Generator(12) });
+    const g = x.to('webgpu');
+    await expectLikeCpu(g.sum(1), x.sum(1), 1e-5, 1e-5);
+    await expectLikeCpu(g.argmax(1), x.argmax(1), 0, 0);
   });
 
   it('argmax / max with indices along long rows, NaN and ties', async () => {

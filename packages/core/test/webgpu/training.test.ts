@@ -124,8 +124,10 @@ describe('training on webgpu follows the CPU run', () => {
       { dtype: 'int32' },
     );
     const run = (device: Device) => {
-      const x = x0.to(device).requiresGrad_();
-      const w = w0.to(device).requiresGrad_();
+      // detach(): x0.to('cpu') is x0 itself, which must not become a leaf that requires grad (moving
+      // it to webgpu would then be recorded, and the gradient could not be read back to the CPU).
+      const x = x0.detach().to(device).requiresGrad_();
+      const w = w0.detach().to(device).requiresGrad_();
       f(x, w, idx.to(device)).backward();
       return [x.grad as K.Tensor, w.grad as K.Tensor];
     };

@@ -1,6 +1,6 @@
 /** The `Embedding` layer: a trainable lookup table. */
 import { noGrad } from '@kindling/autograd';
-import { DTypeError, embedding, ShapeError, type Tensor, unique, ValueError, where } from '@kindling/core';
+import { DTypeError, embedding, ShapeError, type Tensor, ValueError, where } from '@kindling/core';
 import { normal_ } from '../init.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
@@ -108,7 +108,9 @@ export class Embedding extends Module {
   private renorm(indices: Tensor): void {
     const maxNorm = this.maxNorm as number;
     noGrad(() => {
-      const idx = unique(indices.reshape([-1])) as Tensor;
+      // Repeated indices scatter identical rows, so no `unique` is needed: that would read the
+      // indices back synchronously, which a GPU cannot.
+      const idx = indices.reshape([-1]);
       if (idx.numel === 0) return;
       const rows = this.weight.indexSelect(0, idx);
       const norms = rows.norm(this.normType, 1, { keepdim: true });

@@ -1,5 +1,19 @@
 /** Binary losses: BCE on probabilities and the numerically stable BCE on logits. */
-import { add, exp, log, maximum, mul, neg, relu, sub, type Tensor, ValueError } from '@kindling/core';
+import {
+  add,
+  exp,
+  ge,
+  le,
+  log,
+  logicalAnd,
+  mul,
+  neg,
+  relu,
+  sub,
+  type Tensor,
+  ValueError,
+  where,
+} from '@kindling/core';
 import {
   checkBroadcastsTo,
   checkFloating,
@@ -23,14 +37,25 @@ export interface BCEWithLogitsLossOptions extends BCELossOptions {
   posWeight?: Tensor | null;
 }
 
-/** Smallest positive (subnormal) values: clamping to them keeps `log` finite, and its gradient too. */
-const TINY: Record<string, number> = { float32: 1.401298464324817e-45, float64: 5e-324 };
+/** Below this x, `log(x) < -100`: PyTorch's BCE clamps the log there. */
+const LOG_FLOOR_X = Math.exp(-100);
 
-/** `max(log(x), -100)` as PyTorch's BCE, without the NaN gradient that `log(0)` would give. */
+/**
+ * `max(log(x), -100)` as PyTorch's BCE, without the NaN gradient that `log(0)` would give: where
+ * the log is clamped it is not evaluated at all (a `where` on both sides), because clamping x to a
+ * tiny positive value instead fails on GPUs, which flush subnormals such as 1e-45 to zero.
+ * Negative and NaN inputs still give NaN.
+ */
 function clampedLog(x: Tensor): Tensor {
-  return maximum(log(maximum(x, TINY[x.dtype] ?? TINY.float32)), -100);
+  const clamped = logicalAnd(le(x, LOG_FLOOR_X), ge(x, 0));
+  return where(clamped, -100, log(where(clamped, 1, x)));
 }
 
+/**
+ * Throws when a probability lies outside [0, 1]. Only on the CPU: another device would have to
+ * read the input back synchronously, which WebGPU cannot; there such inputs give a NaN loss
+ * instead (PyTorch's CUDA kernels raise a device-side assert).
+ */
 function checkProbabilities(input: Tensor): void {
   if (input.device !== 'cpu') return;
   const v = input.dataSync();
@@ -48,7 +73,9 @@ function checkProbabilities(input: Tensor): void {
  * `-weight * (target * log(input) + (1 - target) * log(1 - input))`, each log clamped to >= -100 as
  * in PyTorch. Where a log is clamped (input within ~1e-44 of 0 or exactly 1) the gradient is the
  * true derivative of the clamped loss, 0, where PyTorch returns `(x - y) / 1e-12`; elsewhere they
- * agree. Prefer `binaryCrossEntropyWithLogits` for numerical stability.
+ * agree. Inputs outside [0, 1] throw a ValueError on the CPU and give NaN on WebGPU (checking
+ * there would need a synchronous read-back). Prefer `binaryCrossEntropyWithLogits` for numerical
+ * stability.
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options?: BCELossOptions): Tensor {
   const op = 'binaryCrossEntropy';

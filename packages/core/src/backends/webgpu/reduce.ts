@@ -1,9 +1,13 @@
 /**
  * Reduction and scan kernels of the WebGPU backend (primitive contracts: backends/cpu/reduce.ts).
  *
- * - `sum`/`prod`/`amax`/`amin`: kept and reduced dims are coalesced separately. Short reductions
- *   run one invocation per output; long ones (>= 128 elements) one 256-invocation workgroup per
- *   output, each invocation folding a strided share and a shared-memory tree combining them.
+ * - `sum`/`prod`/`amax`/`amin`: kept and reduced dims are coalesced separately. Short reductions,
+ *   and any with many outputs, run one invocation per output; long ones (>= `LONG` elements) with
+ *   fewer outputs one `RWG`-invocation workgroup per output, each invocation folding a strided
+ *   share and a shared-memory tree combining them. Barrier-heavy workgroups are expensive on
+ *   software adapters (SwiftShader switches coroutines at each barrier: a 256-wide tree cost ~1 ms
+ *   per workgroup, so the bias gradient of a 128-row batch took 300 ms), hence the small workgroup
+ *   and the preference for one invocation per output.
  *   float32 sums use Neumaier-compensated accumulation, so they track the CPU's float64 sums.
  * - `maxDim`/`minDim`/`argmax`/`argmin`: the same two strategies with (value, index) pairs; ties go
  *   to the lower index and NaN wins, so the result is the CPU's (first extremum, first NaN).
@@ -69,7 +73,14 @@ function reduceOffset(nr: number, shapeAt: number, strideAt: number): string {
   return stridedOffsets('r', nr, shapeAt, [null], [strideAt], ['ro']);
 }
 
-const LONG = 128;
+/** Reductions shorter than this run one invocation per output. */
+const LONG = 1024;
+/** With at least this many outputs every reduction runs one invocation per output. */
+const MANY = 4096;
+/** Invocations of the workgroup that reduces one long reduction. */
+const RWG = 64;
+/** Whether a reduction of `total` elements into `n` outputs runs one invocation per output. */
+const perOutput = (total: number, n: number) => total < LONG || n >= MANY;
 /** Reductions at least this long with few outputs run in two passes (see reduceKernel). */
 const SPLIT = 65536;
 
@@ -118,7 +129,7 @@ ${decl(1, 'out', gpuType(dtype), true)}
 ${metaDecl(2)}`;
     const init = `var acc: ${acc} = ${fold.init[acc]};${compensated ? ' var comp = 0.0;' : ''}`;
     const buffers = [bufferOf(x), bufferOf(out)];
-    if (total < LONG) {
+    if (perOutput(total, n)) {
       const key = `red|${op}|${x.dtype}|${dtype}|${nk}|${nr}|s`;
       const source = () => `${head}
 ${main1d(`${stridedOffsets('i', nk, kShapeAt, [1], [kStrideAt], ['ob'])}
@@ -142,8 +153,8 @@ ${main1d(`${stridedOffsets('i', nk, kShapeAt, [1], [kStrideAt], ['ob'])}
     const source = () => `${decl(0, 'x', gpuType(x.dtype))}
 ${decl(1, 'out', gpuType(partial.dtype), true)}
 ${metaDecl(2)}
-var<workgroup> part: array<${acc}, 256>;
-@compute @workgroup_size(256)
+var<workgroup> part: array<${acc}, ${RWG}>;
+@compute @workgroup_size(${RWG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let g = i32(wid.x + wid.y * nwg.x);
   let live = g < prm[0];
@@ -154,14 +165,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   ${init}
   let r0 = (g % parts) * chunk;
   let r1 = select(0, min(prm[${totalAt}], r0 + chunk), live);
-  for (var r = r0 + i32(lid); r < r1; r = r + 256) {
+  for (var r = r0 + i32(lid); r < r1; r = r + ${RWG}) {
     ${reduceOffset(nr, rShapeAt, rStrideAt)}
     let v = ${loadValue(x.dtype, acc, 'ob + ro')};
     ${addV}
   }
   part[lid] = ${finish};
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s >> 1u) {
+  for (var s = ${RWG / 2}u; s > 0u; s = s >> 1u) {
     if (lid < s) { let v = part[lid + s]; let acc = part[lid]; part[lid] = ${combine}; }
     workgroupBarrier();
   }
@@ -223,7 +234,7 @@ ${better(cmp, t)}`;
     const store = (i: string, v: string, bi: string) =>
       `idx[${i}] = ${bi};${values ? ` vals[${i}] = ${storeAs(x.dtype, t, v)};` : ''}`;
     const tag = `${cmp}|${withValues}|${x.dtype}|${nk}`;
-    if (len < LONG) {
+    if (perOutput(len, n)) {
       const source = () => `${head}
 ${main1d(`${stridedOffsets('i', nk, 2, [1], [2 + nk], ['ob'])}
   let len = prm[${lenAt}];
@@ -238,9 +249,9 @@ ${main1d(`${stridedOffsets('i', nk, 2, [1], [2 + nk], ['ob'])}
       launch(`arg|${tag}|s`, source, buffers, meta, n);
     } else {
       const source = () => `${head}
-var<workgroup> pv: array<${t}, 256>;
-var<workgroup> pi: array<i32, 256>;
-@compute @workgroup_size(256)
+var<workgroup> pv: array<${t}, ${RWG}>;
+var<workgroup> pi: array<i32, ${RWG}>;
+@compute @workgroup_size(${RWG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let i = i32(wid.x + wid.y * nwg.x);
   let live = i < prm[0];
@@ -251,14 +262,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let j0 = min(i32(lid), len - 1);
   var b = ${loadAs(x.dtype, 'x[ob + j0 * rs]')};
   var bi = j0;
-  for (var j = j0 + 256; j < len; j = j + 256) {
+  for (var j = j0 + ${RWG}; j < len; j = j + ${RWG}) {
     let v = ${loadAs(x.dtype, 'x[ob + j * rs]')};
     if (better(v, j, b, bi)) { b = v; bi = j; }
   }
   pv[lid] = b;
   pi[lid] = bi;
   workgroupBarrier();
-  for (var s = 128u; s > 0u; s = s >> 1u) {
+  for (var s = ${RWG / 2}u; s > 0u; s = s >> 1u) {
     if (lid < s && better(pv[lid + s], pi[lid + s], pv[lid], pi[lid])) { pv[lid] = pv[lid + s]; pi[lid] = pi[lid + s]; }
     workgroupBarrier();
   }

@@ -14,6 +14,7 @@
 #define NODE_ADDON_API_DISABLE_DEPRECATED
 #include <napi.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -140,7 +141,11 @@ Napi::Value Bmm(const Napi::CallbackInfo& info) {
     throw_range(env, "bmm");
     return env.Undefined();
   }
-  if (batch == 0 || M == 0 || N == 0 || K == 0) return env.Undefined();
+  if (batch == 0 || M == 0 || N == 0) return env.Undefined();
+  if (K == 0) {  // empty sums; C may be uninitialised
+    std::fill(C.data, C.data + batch * M * N, 0.0f);
+    return env.Undefined();
+  }
   kd::GemmArgs g{static_cast<int>(M), static_cast<int>(N), static_cast<int>(K), A.data + s[4], astr[1], astr[2],
                  B.data + s[8], bstr[1], bstr[2], C.data, N, 1, false};
   kd::sgemm_batched(static_cast<int>(batch), g, astr[0], bstr[0], M * N);

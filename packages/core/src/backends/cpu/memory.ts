@@ -9,6 +9,29 @@ export function cpuAlloc(dtype: DType, length: number): Storage {
   return new Storage('cpu', dtype, length, new Ctor(length));
 }
 
+/**
+ * Node's allocator of uninitialised memory (`Buffer.allocUnsafeSlow`), absent in browsers. Large
+ * zero-filled buffers cost a memset or fresh zero pages on every allocation; kernels that write
+ * every output element do not need them.
+ */
+const allocUnsafe = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer
+  ?.allocUnsafeSlow;
+
+/**
+ * A new contiguous CPU tensor whose elements are NOT initialised (zero-filled where the host has
+ * no uninitialised allocator): only for kernels that write every element.
+ */
+export function newCpuTensorUninitialized(
+  shape: readonly number[],
+  dtype: DType,
+): { tensor: Tensor; data: TypedArray } {
+  const length = shapeNumel(shape);
+  if (!allocUnsafe) return newCpuTensor(shape, dtype);
+  const Ctor = arrayTypeOf(dtype);
+  const data = new Ctor(allocUnsafe(length * Ctor.BYTES_PER_ELEMENT).buffer as ArrayBuffer, 0, length);
+  return { tensor: new Tensor(new Storage('cpu', dtype, length, data), [...shape]), data };
+}
+
 /** A new contiguous CPU tensor (zero-filled) and its typed array, for kernels to fill. */
 export function newCpuTensor(shape: readonly number[], dtype: DType): { tensor: Tensor; data: TypedArray } {
   const storage = cpuAlloc(dtype, shapeNumel(shape));

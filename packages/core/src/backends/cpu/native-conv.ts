@@ -5,7 +5,7 @@
 import type { Kernel } from '../../backend.js';
 import type { Attrs } from '../../dispatch.js';
 import type { Tensor } from '../../tensor.js';
-import { cpuContiguousData, newCpuTensor } from './memory.js';
+import { cpuContiguousData, newCpuTensor, newCpuTensorUninitialized } from './memory.js';
 import type { NativeAddon } from './native.js';
 
 type Pair = [number, number];
@@ -34,7 +34,7 @@ export function conv2dKernel(addon: NativeAddon, fallback: Kernel): Kernel {
     if (!allF32(inputs) || x.numel === 0 || weight.numel === 0) return fallback(inputs, a);
     const [oh, ow] = a.grid as Pair;
     const cout = weight.shape[0];
-    const { tensor, data } = newCpuTensor([x.shape[0], cout, oh, ow], 'float32');
+    const { tensor, data } = newCpuTensorUninitialized([x.shape[0], cout, oh, ow], 'float32');
     writeConvSpec(x.shape, cout, a);
     addon.conv2dForward(f32(x), f32(weight), bias ? f32(bias) : EMPTY, data as Float32Array, spec);
     return [tensor];
@@ -62,7 +62,7 @@ export function conv2dBackwardWeightKernel(addon: NativeAddon, fallback: Kernel)
     if (!allF32(inputs) || g.numel === 0 || x.numel === 0) return fallback(inputs, a);
     const [kh, kw] = a.kernel as Pair;
     const cout = g.shape[1];
-    const { tensor, data } = newCpuTensor([cout, x.shape[1], kh, kw], 'float32');
+    const { tensor, data } = newCpuTensorUninitialized([cout, x.shape[1], kh, kw], 'float32');
     writeConvSpec(x.shape, cout, a);
     addon.conv2dBackwardWeight(f32(g), f32(x), data as Float32Array, spec);
     return [tensor];

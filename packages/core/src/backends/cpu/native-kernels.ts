@@ -12,7 +12,7 @@ import type { Attrs } from '../../dispatch.js';
 import type { DType } from '../../dtype.js';
 import type { Tensor } from '../../tensor.js';
 import { coalesce } from './codegen.js';
-import { cpuContiguousData, cpuData, newCpuTensor } from './memory.js';
+import { cpuContiguousData, cpuData, newCpuTensor, newCpuTensorUninitialized } from './memory.js';
 import type { NativeAddon } from './native.js';
 import {
   conv2dBackwardInputKernel,
@@ -117,7 +117,7 @@ function binaryKernel(addon: NativeAddon, op: number, fallback: Kernel): Kernel 
     ) {
       return fallback(inputs, attrs);
     }
-    const { tensor, data } = newCpuTensor(a.shape, outDtype);
+    const { tensor, data } = newCpuTensorUninitialized(a.shape, outDtype);
     addon.binary(
       op,
       data as Float32Array | Uint8Array,
@@ -142,7 +142,7 @@ function unaryKernel(addon: NativeAddon, op: number, fallback: Kernel): Kernel {
     ) {
       return fallback(inputs, attrs);
     }
-    const { tensor, data } = newCpuTensor(a.shape, 'float32');
+    const { tensor, data } = newCpuTensorUninitialized(a.shape, 'float32');
     addon.unary(op, data as Float32Array, cpuData(a) as Float32Array, spec);
     return [tensor];
   };
@@ -160,7 +160,7 @@ function castKernel(addon: NativeAddon, fallback: Kernel): Kernel {
     ) {
       return fallback(inputs, attrs);
     }
-    const { tensor, data } = newCpuTensor(x.shape, 'float32');
+    const { tensor, data } = newCpuTensorUninitialized(x.shape, 'float32');
     addon.unary(COPY, data as Float32Array, cpuData(x) as Float32Array, spec);
     return [tensor];
   };
@@ -205,7 +205,7 @@ function whereKernel(addon: NativeAddon, fallback: Kernel): Kernel {
     ) {
       return fallback(inputs, attrs);
     }
-    const { tensor, data } = newCpuTensor(a.shape, 'float32');
+    const { tensor, data } = newCpuTensorUninitialized(a.shape, 'float32');
     addon.where(
       data as Float32Array,
       cpuData(cond) as Uint8Array,
@@ -246,7 +246,7 @@ function sumKernel(addon: NativeAddon, fallback: Kernel): Kernel {
       if (d < d0 || d > d1) shape.push(n);
       else if (attrs.keepdim === true) shape.push(1);
     }
-    const { tensor, data } = newCpuTensor(shape, 'float32');
+    const { tensor, data } = newCpuTensorUninitialized(shape, 'float32');
     spec[0] = outer;
     spec[1] = reduce;
     spec[2] = inner;
@@ -275,7 +275,7 @@ function im2colKernel(addon: NativeAddon, fallback: Kernel): Kernel {
     const [N, C] = x.shape;
     const [kh, kw] = a.kernel as Pair;
     const [oh, ow] = a.grid as Pair;
-    const { tensor, data } = newCpuTensor([N, C * kh * kw, oh * ow], 'float32');
+    const { tensor, data } = newCpuTensorUninitialized([N, C * kh * kw, oh * ow], 'float32');
     if (data.length === 0) return [tensor];
     writeWindowSpec(x.shape, a);
     spec[14] = (a.padValue as number | undefined) ?? 0;
@@ -306,8 +306,8 @@ function maxPool2dKernel(addon: NativeAddon, fallback: Kernel): Kernel {
     if (!isF32(x)) return fallback(inputs, a);
     const [N, C] = x.shape;
     const [oh, ow] = a.grid as Pair;
-    const values = newCpuTensor([N, C, oh, ow], 'float32');
-    const indices = newCpuTensor([N, C, oh, ow], 'int32');
+    const values = newCpuTensorUninitialized([N, C, oh, ow], 'float32');
+    const indices = newCpuTensorUninitialized([N, C, oh, ow], 'int32');
     if (values.data.length > 0) {
       writeWindowSpec(x.shape, a);
       addon.maxPool2d(
@@ -328,7 +328,8 @@ function bmmKernel(addon: NativeAddon, fallback: Kernel): Kernel {
     if (!isF32(a) || !isF32(b)) return fallback(inputs, attrs);
     const [B, M, K] = a.shape;
     const N = b.shape[2];
-    const { tensor, data } = newCpuTensor([B, M, N], 'float32');
+    // An empty sum (K = 0) is all zeros; otherwise the addon writes every element.
+    const { tensor, data } = (K === 0 ? newCpuTensor : newCpuTensorUninitialized)([B, M, N], 'float32');
     if (data.length === 0 || K === 0) return [tensor];
     spec[0] = B;
     spec[1] = M;

@@ -3,21 +3,15 @@ import {
   type Tensor,
   contiguous,
   dispatch1,
-  getBackend,
   matmul,
   reshape,
   scatterAdd,
   transpose,
   zeros,
 } from '@kindling/core';
-import { isGradEnabled } from '../grad-mode.js';
 import { sumDims } from './prims.js';
 import type { DerivativeContext, DerivativeTable } from './types.js';
-
-/** Whether to run a gradient as one of the fused, non-differentiable backward primitives. */
-function useFused(op: string, device: string): boolean {
-  return !isGradEnabled() && getBackend(device).kernels[op] !== undefined;
-}
+import { useFused } from './util.js';
 
 /** The window attrs of `im2col` (shared by the convolution and pooling primitives). */
 function windowOf(attrs: Attrs): Attrs {

@@ -56,4 +56,5 @@ export const nonDifferentiable: ReadonlySet<string> = new Set([
   'conv2dBackwardInput',
   'conv2dBackwardWeight',
   'maxPool2dBackward',
+  'geluBackward',
 ]);

@@ -1,6 +1,7 @@
 import {
   cos,
   cosh,
+  dispatch1,
   erf,
   exp,
   gt,
@@ -16,7 +17,7 @@ import {
   zerosLike,
 } from '@kindling/core';
 import type { DerivativeTable } from './types.js';
-import { params, unary } from './util.js';
+import { params, unary, useFused } from './util.js';
 
 const LN2 = Math.LN2;
 const LN10 = Math.LN10;
@@ -62,11 +63,13 @@ export const unaryDerivatives: DerivativeTable = {
   relu: unary('output', (g, y) => where(gt(y, 0), g, 0)),
   // d/dx x Φ(x) = Φ(x) + x φ(x)
   gelu: unary('input', (g, x) => {
+    if (useFused('geluBackward', g.device)) return dispatch1('geluBackward', [g, x], { approximate: 'none' });
     const cdf = erf(x.mul(SQRT1_2)).add(1).mul(0.5);
     const pdf = exp(x.square().mul(-0.5)).mul(INV_SQRT_2PI);
     return g.mul(cdf.add(x.mul(pdf)));
   }),
   geluTanh: unary('input', (g, x) => {
+    if (useFused('geluBackward', g.device)) return dispatch1('geluBackward', [g, x], { approximate: 'tanh' });
     const x2 = x.square();
     const t = tanh(x.mul(x2.mul(GELU_C).add(1)).mul(GELU_K));
     const dInner = x2

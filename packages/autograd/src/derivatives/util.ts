@@ -1,4 +1,5 @@
-import { type Tensor, reshape, sum, zeros } from '@kindling/core';
+import { getBackend, type Tensor, reshape, sum, zeros } from '@kindling/core';
+import { isGradEnabled } from '../grad-mode.js';
 import type { Derivative, DerivativeContext } from './types.js';
 
 /** Zeros shaped like input `i`, on `like`'s device. */
@@ -43,4 +44,13 @@ export function unary(
 /** The op's scalar parameters (`attrs.params`). */
 export function params(ctx: DerivativeContext): number[] {
   return (ctx.attrs.params as number[] | undefined) ?? [];
+}
+
+/**
+ * Whether to compute a gradient with one of the fused, non-differentiable backward primitives
+ * (`conv2dBackwardInput`, `geluBackward`...): only when not recording (no higher-order graph is
+ * needed) and when the device has the kernel (they are optional; see core's `OPTIONAL_KERNELS`).
+ */
+export function useFused(op: string, device: string): boolean {
+  return !isGradEnabled() && getBackend(device).kernels[op] !== undefined;
 }

@@ -512,6 +512,26 @@ Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// geluBackward(grad, x, out, spec): spec = [n, tanhForm]; all contiguous float32 of >= n elements.
+Napi::Value GeluBackward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto g = array_arg<float>(info, 0, napi_float32_array, "grad");
+  if (!g.ok) return env.Undefined();
+  auto x = array_arg<float>(info, 1, napi_float32_array, "x");
+  if (!x.ok) return env.Undefined();
+  auto out = array_arg<float>(info, 2, napi_float32_array, "out");
+  if (!out.ok) return env.Undefined();
+  Spec s = spec_arg(info, 3, 2);
+  if (!s.ok) return env.Undefined();
+  const i64 n = s[0];
+  if (n < 0 || !all_hold(n, {g.length, x.length, out.length})) {
+    throw_range(env, "geluBackward");
+    return env.Undefined();
+  }
+  kd::gelu_backward_f32(g.data, x.data, out.data, n, s.v[1] != 0);
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
@@ -530,7 +550,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2dBackwardInput", Napi::Function::New(env, Conv2dBackwardInput, "conv2dBackwardInput"));
   exports.Set("conv2dBackwardWeight", Napi::Function::New(env, Conv2dBackwardWeight, "conv2dBackwardWeight"));
   exports.Set("maxPool2dBackward", Napi::Function::New(env, MaxPool2dBackward, "maxPool2dBackward"));
-  exports.Set("abiVersion", Napi::Number::New(env, 5));
+  exports.Set("geluBackward", Napi::Function::New(env, GeluBackward, "geluBackward"));
+  exports.Set("abiVersion", Napi::Number::New(env, 6));
   return exports;
 }
 

@@ -289,4 +289,23 @@ void sum_middle(const float* x, float* out, i64 outer, i64 reduce, i64 inner) {
   sum_generic(x, out, outer, reduce, inner, buf);
 }
 
+void gelu_backward_f32(const float* g, const float* x, float* out, i64 n, bool tanh_form) {
+  constexpr double kC = 0.044715;
+  constexpr double kInvSqrt2Pi = 0.3989422804014327;
+  if (tanh_form) {
+    for (i64 i = 0; i < n; i++) {
+      const double v = x[i];
+      const double t = std::tanh(kGeluK * (v + kC * v * v * v));
+      const double d = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * kGeluK * (1 + 3 * kC * v * v);
+      out[i] = static_cast<float>(g[i] * d);
+    }
+    return;
+  }
+  for (i64 i = 0; i < n; i++) {
+    const double v = x[i];
+    const double d = 0.5 * (1 + std::erf(v / 1.4142135623730951)) + v * std::exp(-0.5 * v * v) * kInvSqrt2Pi;
+    out[i] = static_cast<float>(g[i] * d);
+  }
+}
+
 }  // namespace kd

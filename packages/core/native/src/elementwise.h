@@ -66,4 +66,7 @@ void ew_where(const EwSpec& s, float* out, const uint8_t* cond, const float* a, 
  */
 void sum_middle(const float* x, float* out, i64 outer, i64 reduce, i64 inner);
 
+/** out = g * gelu'(x) over n contiguous elements (exact, or the tanh form), in double like the JS kernel. */
+void gelu_backward_f32(const float* g, const float* x, float* out, i64 n, bool tanh_form);
+
 }  // namespace kd

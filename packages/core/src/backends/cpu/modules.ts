@@ -1,4 +1,5 @@
 import type { Kernel } from '../../backend.js';
+import { activationGradKernels } from './activation-grad.js';
 import { convKernels } from './conv.js';
 import { convFusedKernels } from './conv-fused.js';
 import { indexingKernels } from './indexing.js';
@@ -16,4 +17,5 @@ export const kernelModules: Record<string, Kernel>[] = [
   indexingKernels,
   matmulKernels,
   optimKernels,
+  activationGradKernels,
 ];

@@ -87,10 +87,12 @@ export interface NativeAddon {
   conv2dBackwardWeight(g: Float32Array, x: Float32Array, dw: Float32Array, spec: Float64Array): void;
   /** Max-pooling gradient into a zero-filled `dx`; spec `[planes, H*W, oh*ow]`. */
   maxPool2dBackward(g: Float32Array, indices: Int32Array, dx: Float32Array, spec: Float64Array): void;
+  /** `out = g * gelu'(x)` over contiguous arrays; spec `[n, tanhForm]`. */
+  geluBackward(g: Float32Array, x: Float32Array, out: Float32Array, spec: Float64Array): void;
 }
 
 /** The ABI this loader expects (bumped with every change of the addon's functions). */
-const ABI_VERSION = 5;
+const ABI_VERSION = 6;
 
 /** The addon, or why it is not available. */
 export interface NativeStatus {

@@ -14,6 +14,7 @@ import { elementwiseKernels } from './elementwise.js';
 import { indexingKernels } from './indexing.js';
 import { matmulKernels } from './matmul.js';
 import { gpuAlloc, gpuFree, rt, setRuntime } from './memory.js';
+import { optimKernels } from './optim.js';
 import { randomKernels } from './random.js';
 import { reduceKernels } from './reduce.js';
 import { GpuRuntime } from './runtime.js';
@@ -78,6 +79,7 @@ export const webgpuBackend: Backend = {
     indexingKernels,
     convKernels,
     randomKernels,
+    optimKernels,
   ),
 };
 

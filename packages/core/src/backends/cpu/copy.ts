@@ -1,8 +1,7 @@
-import type { Kernel } from '../../backend.js';
-import type { TypedArray } from '../../dtype.js';
+import { getBackend, type Kernel } from '../../backend.js';
+import type { DType, TypedArray } from '../../dtype.js';
 import { Tensor } from '../../tensor.js';
 import { coalesce } from './codegen.js';
-import { castKernel } from './elementwise.js';
 import { cpuData } from './memory.js';
 
 /** Writes contiguous `values` into the strided view `dst`. */
@@ -30,7 +29,8 @@ export function writeStrided(dst: Tensor, values: TypedArray): void {
   let base = dst.offset;
   let src = 0;
   for (let outer = values.length / inner; outer > 0; outer--) {
-    for (let j = 0; j < inner; j++) data[base + j * ts] = values[src + j];
+    if (ts === 1 && inner >= 32) data.set(values.subarray(src, src + inner), base);
+    else for (let j = 0; j < inner; j++) data[base + j * ts] = values[src + j];
     src += inner;
     for (let d = nd - 2; d >= 0; d--) {
       idx[d]++;
@@ -42,9 +42,14 @@ export function writeStrided(dst: Tensor, values: TypedArray): void {
   }
 }
 
+/** A contiguous copy of `t` as `dtype`, by the active kernel set's `cast` (native for float32). */
+function contiguousAs(t: Tensor, dtype: DType): TypedArray {
+  return cpuData(getBackend('cpu').kernels.cast([t], { dtype })[0]);
+}
+
 /** `copy_(dst, src)`: src already has dst's shape (maybe broadcast) and dtype; writes in place. */
 const copyInto: Kernel = ([dst, src]) => {
-  const values = cpuData(castKernel([src], { dtype: dst.dtype })[0]);
+  const values = contiguousAs(src, dst.dtype);
   writeStrided(dst, values);
   dst.storage.version++;
   return [dst];
@@ -52,12 +57,12 @@ const copyInto: Kernel = ([dst, src]) => {
 
 /** A copy of `base` with the slice `dim, start:end:step` replaced by `src`. */
 const sliceScatter: Kernel = ([base, src], a) => {
-  const out = castKernel([base], { dtype: base.dtype })[0];
+  const out = getBackend('cpu').kernels.cast([base], { dtype: base.dtype })[0];
   const { dim, start, step } = a as { dim: number; start: number; step: number };
   const strides = [...out.strides];
   strides[dim] *= step;
   const target = new Tensor(out.storage, src.shape, strides, start * out.strides[dim]);
-  writeStrided(target, cpuData(castKernel([src], { dtype: base.dtype })[0]));
+  writeStrided(target, contiguousAs(src, base.dtype));
   return [out];
 };
 

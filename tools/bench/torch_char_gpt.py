@@ -30,11 +30,11 @@ N_LAYER, N_HEAD, N_EMBD, BLOCK, BATCH = 2, 4, 128, 128, 8
 
 
 class CausalSelfAttention(nn.Module):
-    def __init__(self):
+    def __init__(self, block):
         super().__init__()
         self.c_attn = nn.Linear(N_EMBD, 3 * N_EMBD)
         self.c_proj = nn.Linear(N_EMBD, N_EMBD)
-        self.register_buffer("mask", torch.tril(torch.ones(BLOCK, BLOCK, dtype=torch.bool)), persistent=False)
+        self.register_buffer("mask", torch.tril(torch.ones(block, block, dtype=torch.bool)), persistent=False)
 
     def forward(self, x):
         b, t, c = x.shape
@@ -46,10 +46,10 @@ class CausalSelfAttention(nn.Module):
 
 
 class Block(nn.Module):
-    def __init__(self):
+    def __init__(self, block):
         super().__init__()
         self.ln_1 = nn.LayerNorm(N_EMBD)
-        self.attn = CausalSelfAttention()
+        self.attn = CausalSelfAttention(block)
         self.ln_2 = nn.LayerNorm(N_EMBD)
         self.mlp = nn.Module()
         self.mlp.c_fc = nn.Linear(N_EMBD, 4 * N_EMBD)
@@ -61,11 +61,11 @@ class Block(nn.Module):
 
 
 class GPT(nn.Module):
-    def __init__(self, vocab_size):
+    def __init__(self, vocab_size, block=BLOCK):
         super().__init__()
         self.wte = nn.Embedding(vocab_size, N_EMBD)
-        self.wpe = nn.Embedding(BLOCK, N_EMBD)
-        self.h = nn.ModuleList([Block() for _ in range(N_LAYER)])
+        self.wpe = nn.Embedding(block, N_EMBD)
+        self.h = nn.ModuleList([Block(block) for _ in range(N_LAYER)])
         self.ln_f = nn.LayerNorm(N_EMBD)
         self.lm_head = nn.Linear(N_EMBD, vocab_size, bias=False)
         self.lm_head.weight = self.wte.weight
@@ -95,17 +95,22 @@ def load_data():
     return data[: int(0.9 * len(data))], len(chars)
 
 
+def adamw(model, lr=3e-3):
+    """AdamW(betas=(0.9, 0.95)) with weight decay 0.1 on matrices and none on vectors."""
+    decay = [p for p in model.parameters() if p.dim() >= 2]
+    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    return torch.optim.AdamW(
+        [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=lr,
+        betas=(0.9, 0.95),
+    )
+
+
 def tokens_per_second(threads, seconds, train, vocab):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = GPT(vocab)
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=3e-3,
-        betas=(0.9, 0.95),
-    )
+    opt = adamw(model)
     g = torch.Generator().manual_seed(1)
 
     def step():

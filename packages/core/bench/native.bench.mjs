@@ -16,82 +16,13 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { conv2d, getBackendInfo, matmul, setNumThreads, tensor, useNativeKernels } from '@kindling/core';
+import { getBackendInfo, setNumThreads, useNativeKernels } from '@kindling/core';
+import { benchClock, timeCalls } from '../../../tools/bench/timing.mjs';
+import { makeCase, operands } from './case-operands.mjs';
+import { CASES, flops } from './native-cases.mjs';
 
-const CLOCK = process.env.BENCH_CLOCK === 'wall' ? 'wall' : 'cpu';
+const CLOCK = benchClock();
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-
-/** A matmul case: A [M, K] (stored transposed when ta, shared by the batch when sharedA) @ B [K, N]. */
-const mm = (name, M, K, N, o = {}) => ({
-  name,
-  kind: 'matmul',
-  batch: o.batch ?? 1,
-  M,
-  K,
-  N,
-  ta: o.ta ?? false,
-  tb: o.tb ?? false,
-  sharedA: o.sharedA ?? false,
-});
-
-const CASES = [
-  mm('square 256', 256, 256, 256),
-  mm('square 512', 512, 512, 512),
-  mm('square 1024', 1024, 1024, 1024),
-  mm('square 2048', 2048, 2048, 2048),
-  // MLP 784-256-10, batch 128: y = x W^T, dW = g^T x, dx = g W.
-  mm('mlp fc1 fwd 128x784 @ (256x784)^T', 128, 784, 256, { tb: true }),
-  mm('mlp fc1 dW (128x256)^T @ 128x784', 256, 128, 784, { ta: true }),
-  mm('mlp fc1 dx 128x256 @ 256x784', 128, 256, 784),
-  mm('mlp fc2 fwd 128x256 @ (10x256)^T', 128, 256, 10, { tb: true }),
-  mm('mlp fc2 dW (128x10)^T @ 128x256', 10, 128, 256, { ta: true }),
-  mm('mlp fc2 dx 128x10 @ 10x256', 128, 10, 256),
-  // LeNet-5, batch 64: convolutions as weight @ im2col columns, per sample.
-  mm('lenet conv1 6x25 @ 64x25x784', 6, 25, 784, { batch: 64, sharedA: true }),
-  mm('lenet conv2 16x150 @ 64x150x100', 16, 150, 100, { batch: 64, sharedA: true }),
-  mm('lenet conv2 dW 64x16x100 @ ^T', 16, 100, 150, { batch: 64, tb: true }),
-  mm('lenet conv2 dcols (16x150)^T @ g', 150, 16, 100, { batch: 64, ta: true, sharedA: true }),
-  mm('lenet fc1 fwd 64x400 @ (120x400)^T', 64, 400, 120, { tb: true }),
-  {
-    name: 'conv2d 64x1x28x28 -> 32, 3x3',
-    kind: 'conv2d',
-    N: 64,
-    Cin: 1,
-    Cout: 32,
-    H: 28,
-    W: 28,
-    k: 3,
-    padding: 1,
-  },
-  {
-    name: 'conv2d 64x32x14x14 -> 64, 3x3',
-    kind: 'conv2d',
-    N: 64,
-    Cin: 32,
-    Cout: 64,
-    H: 14,
-    W: 14,
-    k: 3,
-    padding: 1,
-  },
-];
-
-function flops(c) {
-  if (c.kind === 'conv2d') return 2 * c.N * c.Cout * c.Cin * c.k * c.k * c.H * c.W; // same-size output
-  return 2 * c.batch * c.M * c.N * c.K;
-}
-
-// Deterministic pseudo-random values in [-1, 1) (no dependency on the RNG module).
-let seed = 12345;
-function rand(shape) {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    a[i] = (seed / 2 ** 32) * 2 - 1;
-  }
-  return tensor(a).reshape(shape);
-}
 
 const addonPath = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -112,50 +43,8 @@ function kernelOnly(c) {
   return () => addon.bmm(da, db, out, spec);
 }
 
-function operands(c) {
-  const leadA = c.batch === 1 || c.sharedA ? [] : [c.batch];
-  const leadB = c.batch === 1 ? [] : [c.batch];
-  const a = c.ta ? rand([...leadA, c.K, c.M]).transpose(-1, -2) : rand([...leadA, c.M, c.K]);
-  const b = c.tb ? rand([...leadB, c.N, c.K]).transpose(-1, -2) : rand([...leadB, c.K, c.N]);
-  return [a, b];
-}
-
-function makeCase(c) {
-  if (c.kind === 'conv2d') {
-    const x = rand([c.N, c.Cin, c.H, c.W]);
-    const w = rand([c.Cout, c.Cin, c.k, c.k]);
-    const b = rand([c.Cout]);
-    return () => conv2d(x, w, b, { padding: c.padding });
-  }
-  const [a, b] = operands(c);
-  return () => matmul(a, b);
-}
-
-function now() {
-  if (CLOCK === 'wall') return performance.now() / 1e3;
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-}
-
-/** Median seconds per call over 7 batches of calls lasting at least 10 ms each. */
-function timeCase(fn) {
-  fn();
-  let reps = 1;
-  for (;;) {
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) fn();
-    if (performance.now() - t0 >= 10 || reps >= 1 << 16) break;
-    reps *= 2;
-  }
-  const samples = [];
-  for (let b = 0; b < 7; b++) {
-    const t0 = now();
-    for (let i = 0; i < reps; i++) fn();
-    samples.push((now() - t0) / reps);
-  }
-  samples.sort((x, y) => x - y);
-  return samples[3];
-}
+/** Median seconds per call over 7 batches of calls lasting at least 10 ms each, by CLOCK. */
+const timeCase = (fn) => timeCalls(fn)[CLOCK];
 
 function torchReference() {
   const py = process.env.BENCH_PYTHON ?? '/usr/bin/python3';

@@ -1,19 +1,21 @@
-// WebGPU benchmark, next to the CPU backend in the same run: float32 matmul (256, 512) in GFLOP/s,
-// conv2d forward (3x3, padding 1) in GFLOP/s, and MLP training steps/s (784-256-10, ReLU, batch
-// 128, Adam, cross entropy: the MLP of nn's train.bench.mjs; needs @kindling/nn built).
+// WebGPU benchmark (`pnpm bench --device webgpu` from the repository root, or
+// `node bench/webgpu.bench.mjs` here after `pnpm build`): prints the adapter, then the same cases on
+// the CPU backend and on WebGPU: float32 matmul (256, 512) and conv2d forward (3x3, padding 1) in
+// GFLOP/s, and training steps/s of the MLP, LeNet-5 and small GPT workloads of the CPU benchmarks
+// (packages/nn/bench/train-workloads.mjs, packages/text/bench/gpt-workload.mjs, built on the device
+// with `setup(device)`; they need @kindling/nn and @kindling/text built).
 //
 // In Node the GPU is reached through the `webgpu` package (Dawn). Without a GPU, Dawn finds
 // SwiftShader's Vulkan driver from Debian's `chromium` package: VK_DRIVER_FILES is pointed at
 // /usr/lib/chromium/vk_swiftshader_icd.json when it is unset and the file exists. A software
-// adapter's figures are a smoke check only. Without an adapter this prints why and exits 0.
+// adapter's figures are a smoke check only. Without an adapter this prints why and exits 0, or 1
+// when WebGPU was asked for (KINDLING_BENCH_DEVICE=webgpu, as `pnpm bench --device webgpu` sets).
 //
-// Timing: wall clock (GPU work is asynchronous). A GPU batch records its calls and waits for the
-// last result (one 4-byte read-back); the figure is the median of 3 batches of about
-// BENCH_SECONDS / 4 each (default 1 s), after a first call that compiles the pipelines. When that
-// first call alone takes BENCH_SECONDS / 4 or more (a software adapter: seconds per matmul) it is
-// the figure, marked 'one call timed', which keeps the whole run to a few minutes there. CPU calls
-// are timed the same way. Run after `pnpm build`:
-//   node bench/webgpu.bench.mjs
+// Timing: wall clock (GPU work is asynchronous). A first call compiles the pipelines (and creates
+// optimizer state) and is not timed. Then a batch records calls and waits for the last result (one
+// 4-byte read-back); the figure is the median of 3 batches of about BENCH_SECONDS / 4 each (default
+// 1 s). When one call alone takes BENCH_SECONDS / 4 or more (a software adapter: seconds per GPT
+// step) that single call is the figure, marked 'one call timed', which keeps the run to minutes.
 import { existsSync } from 'node:fs';
 import * as K from '@kindling/core';
 
@@ -44,15 +46,18 @@ async function sync(t) {
 }
 
 /**
- * Seconds per call of `fn` (which returns a tensor). Calls run under `scope` so GPU temporaries are
- * freed. The first call (`first`, default `fn` under `scope`) compiles the pipelines and is timed:
- * when it alone takes a quarter of BENCH_SECONDS or more (a software adapter) that single call is
- * the figure (compilation is then a negligible part of it) and `single` is set. Otherwise the
- * figure is the median of 3 batches of calls, each batch lasting about BENCH_SECONDS / 4.
+ * Seconds per call of `fn` (which returns a tensor). `first` (default `fn` under `scope`) runs once,
+ * untimed: it compiles the pipelines and may create state that must outlive the timed calls (an
+ * optimizer's buffers), which is why it runs outside `scope`. The timed calls run under `scope`, so
+ * their GPU temporaries are freed. When one timed call takes a quarter of BENCH_SECONDS or more it
+ * is the figure (`single`); otherwise the median of 3 batches of about BENCH_SECONDS / 4 each.
  */
 async function time(fn, first = () => K.scope(fn)) {
+  const warm = first();
+  await sync(warm);
+  warm.dispose();
   let t0 = performance.now();
-  const r = first();
+  const r = K.scope(fn);
   await sync(r);
   r.dispose();
   const once = (performance.now() - t0) / 1e3;
@@ -96,11 +101,12 @@ const row = (name, work, cpu, gpu, unit, digits = 2) => {
   ];
   if (gpu.single) notes.push('one call timed');
   console.log(
-    `${name.padEnd(34)}${c.toFixed(digits).padStart(10)}${g.toFixed(digits).padStart(10)}  ${unit}   (${notes.join(', ')})`,
+    `${name.padEnd(44)}${c.toFixed(digits).padStart(10)}${g.toFixed(digits).padStart(10)}  ${unit}   (${notes.join(', ')})`,
   );
 };
 
 const started = performance.now();
+const requested = process.env.KINDLING_BENCH_DEVICE === 'webgpu';
 const opened = await openDevice();
 if (!opened.info) {
   console.log(`webgpu: no adapter, nothing to benchmark (${opened.error})`);
@@ -108,7 +114,7 @@ if (!opened.info) {
     'Without a GPU: apt-get install -y --no-install-recommends libvulkan1 chromium (SwiftShader) and' +
       ` VK_DRIVER_FILES=${SWIFTSHADER_ICD}.`,
   );
-  process.exit(0);
+  process.exit(requested ? 1 : 0);
 }
 const a = opened.info.adapter ?? {};
 const adapterName =
@@ -123,7 +129,7 @@ console.log(
 );
 if (software)
   console.log('note: a software adapter (CPU emulation): these webgpu figures are a smoke check only.');
-console.log(`${'case'.padEnd(34)}${'cpu'.padStart(10)}${'webgpu'.padStart(10)}`);
+console.log(`${'case'.padEnd(44)}${'cpu'.padStart(10)}${'webgpu'.padStart(10)}`);
 
 for (const n of [256, 512]) {
   const ac = randomTensor([n, n]);
@@ -150,36 +156,25 @@ for (const [N, C, H, W, O] of [
   row(`conv2d ${N}x${C}x${H}x${W} * ${O}x${C}x3x3`, flops / 1e9, tc, tg, 'GFLOP/s');
 }
 
-let nn = null;
+// Training steps: the CPU benchmarks' workloads, built on each device by `setup(device)`.
+const workloads = [];
 try {
-  await import('@kindling/autograd');
-  nn = await import('@kindling/nn');
+  const { trainingWorkloads } = await import('../../nn/bench/train-workloads.mjs');
+  workloads.push(trainingWorkloads.mlp, trainingWorkloads.lenet);
+  workloads.push((await import('../../text/bench/gpt-workload.mjs')).gptWorkload);
 } catch (e) {
   console.log(
-    `MLP training: not run (@kindling/nn could not be loaded: ${e.message}); run \`pnpm build\` first`,
+    `training steps: not run (${e.message.split('\n')[0]}); run \`pnpm build\` first (needs @kindling/nn and @kindling/text)`,
   );
 }
-if (nn) {
+for (const w of workloads) {
   const steps = {};
   for (const device of ['cpu', 'webgpu']) {
-    K.manualSeed(0);
-    const model = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 10)).to(
-      device,
-    );
-    const opt = new nn.Adam(model.parameters(), { lr: 1e-3 });
-    const x = randomTensor([128, 784]).to(device);
-    const y = K.randint(0, 10, [128], { generator: new K.Generator(1) }).to(device);
-    const step = () => {
-      opt.zeroGrad();
-      const loss = nn.crossEntropy(model.call(x), y);
-      loss.backward();
-      opt.step();
-      return loss.detach();
-    };
-    // The first step runs outside scope(): it creates Adam's state, which must outlive the others.
+    const step = w.setup(device);
+    // The first step runs outside scope(): it creates the optimizer state, which must outlive the others.
     steps[device] = await time(step, step);
   }
-  row('MLP 784-256-10, b128, Adam', 1, steps.cpu, steps.webgpu, 'steps/s', 1);
+  row(w.label, 1, steps.cpu, steps.webgpu, 'steps/s', 2);
 }
 console.log(`(${((performance.now() - started) / 1e3).toFixed(0)} s)`);
 // Dawn keeps the event loop alive while a device exists.

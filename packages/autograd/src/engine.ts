@@ -1,4 +1,4 @@
-import { type Tensor, add, cast } from '@kindling/core';
+import { type Storage, type Tensor, add, cast, storagesCreated } from '@kindling/core';
 import { AutogradError } from './errors.js';
 import { withGradMode } from './grad-mode.js';
 import { AccumulateGrad, type Edge, type Node } from './node.js';
@@ -15,10 +15,14 @@ export interface RunOptions {
   readonly accumulate: 'all' | ReadonlySet<Node>;
 }
 
-/** Adds `g` into `t.grad` (the first gradient is copied, so `.grad` never aliases another tensor). */
-export function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean): void {
+/**
+ * Adds `g` into `t.grad`. The first gradient is copied, so `.grad` never aliases another tensor,
+ * unless `owned`: the caller knows nothing else references `g`'s memory, and it becomes `.grad`
+ * as it is (PyTorch's AccumulateGrad "steals" such gradients the same way).
+ */
+export function accumulateGrad(t: Tensor, g: Tensor, createGraph: boolean, owned = false): void {
   withGradMode(createGraph, () => {
-    if (!t.grad) t.grad = cast(g, g.dtype, true);
+    if (!t.grad) t.grad = owned ? g : cast(g, g.dtype, true);
     else if (createGraph || t.grad._requiresGrad) t.grad = add(t.grad, g);
     else t.grad.add_(g);
   });
@@ -137,11 +141,31 @@ export function runBackward(
     for (const e of n.next) if (e && inGraph(e.node)) deps.set(e.node, (deps.get(e.node) ?? 0) + 1);
   }
 
+  // Gradients this pass computed (storage created after it started) may become a leaf's `.grad`
+  // without a copy once no buffer slot holds their storage any more. Hooks, retained gradients,
+  // captures and higher-order graphs can keep references the pass cannot see: no stealing then.
+  const stealing = !createGraph && !captures && !order.some((n) => n.preHooks || n.retained);
+  const passStart = storagesCreated();
+  const held = new Map<Storage, number>();
+  const hold = (g: Tensor, d: number) => {
+    if (stealing && g.storage.serial >= passStart) held.set(g.storage, (held.get(g.storage) ?? 0) + d);
+  };
+  const owned = (g: Tensor) =>
+    stealing &&
+    g.storage.serial >= passStart &&
+    !held.get(g.storage) &&
+    g.offset === 0 &&
+    g.numel === g.storage.length &&
+    g.isContiguous();
+
   const buffers = new Map<Node, (Tensor | null)[]>();
   const addGrad = (node: Node, nr: number, g: Tensor) => {
     let b = buffers.get(node);
     if (!b) buffers.set(node, (b = new Array(node.numOutputs).fill(null)));
-    b[nr] = b[nr] ? withGradMode(createGraph, () => add(b[nr]!, g)) : g;
+    const prev = b[nr];
+    if (prev) hold(prev, -1);
+    b[nr] = prev ? withGradMode(createGraph, () => add(prev, g)) : g;
+    hold(b[nr]!, 1);
   };
   roots.forEach((e, i) => {
     if (inGraph(e.node)) addGrad(e.node, e.nr, rootGrads[i]);
@@ -161,6 +185,7 @@ export function runBackward(
     const node = ready.pop();
     const grads = buffers.get(node) ?? new Array<Tensor | null>(node.numOutputs).fill(null);
     buffers.delete(node);
+    for (const g of grads) if (g) hold(g, -1);
     if (node.preHooks) {
       for (const [nr, hooks] of node.preHooks) {
         for (const h of [...hooks]) {
@@ -187,7 +212,7 @@ export function runBackward(
 
     let outs: (Tensor | null | undefined)[] = [];
     if (node instanceof AccumulateGrad) {
-      if (grads[0]) accumulateGrad(node.variable, grads[0], createGraph);
+      if (grads[0]) accumulateGrad(node.variable, grads[0], createGraph, owned(grads[0]));
     } else if (grads.some((g) => g)) {
       outs = withGradMode(createGraph, () => node.apply(grads));
       // Each node runs once per pass: free what it saved now, not at the end of the pass.

@@ -428,3 +428,58 @@ describe('float32', () => {
     close(vals(x.grad), [2, 2]);
   });
 });
+
+// The first gradient of a leaf becomes its `.grad` without a copy when the pass computed it and
+// nothing else references it; these check that it is never taken when something else does.
+describe('first gradients: no aliasing between .grad and other tensors', () => {
+  it('one gradient routed to two leaves (add) gives each its own .grad, and both accumulate', () => {
+    const a = leaf([1, 2]);
+    const b = leaf([3, 4]);
+    const c = leaf([5, 6]);
+    a.add(b).mul(c).sum().backward();
+    expect(a.grad!.storage).not.toBe(b.grad!.storage);
+    a.add(b).mul(c).sum().backward();
+    close(vals(a.grad), [10, 12]);
+    close(vals(b.grad), [10, 12]);
+  });
+
+  it('a gradient passed on to a later node as well as to a leaf is copied for the leaf', () => {
+    const x = leaf([1, 2, 3]);
+    const y = x.mul(2);
+    // x gets d(y.sum())/dx = 2 directly and 2 * 3 through y.mul(3): the first flow must not be
+    // the tensor the second keeps using.
+    y.sum().add(y.mul(3).sum()).backward();
+    close(vals(x.grad), [8, 8, 8]);
+  });
+
+  it('a user-supplied output gradient and a hook-captured gradient never become .grad', () => {
+    const x = leaf([1, 2, 3]);
+    const g = tensor([1, 1, 1], { dtype: 'float64' });
+    x.reshape([3]).backward(g);
+    x.grad!.add_(5);
+    close(vals(g), [1, 1, 1]);
+
+    const w = leaf([1, 2]);
+    let seen: Tensor | null = null;
+    w.registerHook((gw) => {
+      seen = gw;
+    });
+    w.mul(leaf([3, 4]))
+      .sum()
+      .backward();
+    w.grad!.add_(100);
+    close(vals(seen as unknown as Tensor), [3, 4]);
+  });
+
+  it('retainGrad on a non-leaf keeps its own copy', () => {
+    const x = leaf([1, 2]);
+    const h = x.mul(leaf([2, 2]));
+    h.retainGrad();
+    h.mul(leaf([1, 1]))
+      .sum()
+      .backward();
+    x.grad!.add_(10);
+    close(vals(h.grad), [1, 1]);
+    close(vals(x.grad), [12, 12]);
+  });
+});

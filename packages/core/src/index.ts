@@ -17,7 +17,7 @@ export {
   setDefaultDType,
 } from './dtype.js';
 export { type Shape, broadcastShapes, shapeNumel } from './shape.js';
-export { Storage, type DeviceName } from './storage.js';
+export { Storage, storagesCreated, type DeviceName } from './storage.js';
 export {
   dispatch,
   dispatch1,

@@ -44,7 +44,11 @@ export function timeCalls(fn, { batches = 7, minSeconds = 0.01, warmup = 1 } = {
   return { wall: median(walls), cpu: median(cpus) };
 }
 
-/** Steps per second of `step` (5 warm-up steps, then about `seconds` of timed steps) by `clock`. */
+/**
+ * Steps per second of `step` (30 warm-up steps, so V8 has compiled the step's code with its
+ * optimising tier, as a training loop's steady state; then about `seconds` of timed steps) by
+ * `clock`.
+ */
 export function stepsPerSecond(step, seconds, clock = benchClock()) {
-  return 1 / timeCalls(step, { batches: 5, minSeconds: seconds / 5, warmup: 5 })[clock];
+  return 1 / timeCalls(step, { batches: 5, minSeconds: seconds / 5, warmup: 30 })[clock];
 }

@@ -43,6 +43,22 @@ const pos = (seed: number) => () => [rnd([2, 3], seed, 0.5, 2)];
 /** A constant of a case on the device of the case's input `x` (and in its dtype, when floating). */
 const on = (x: Tensor, t: Tensor) =>
   t.to({ device: x.device, dtype: t.isFloatingPoint() ? x.dtype : t.dtype });
+/**
+ * Layer normalisation over the last `size` elements as nn's `layerNorm` runs it: the fused
+ * primitive where the device has it, else the same normalisation written with tensor ops.
+ */
+function layerNorm(x: Tensor, size: number, eps: number, w?: Tensor, b?: Tensor): Tensor {
+  if (K.getBackend(x.device).kernels.layerNorm) {
+    const inputs = [x, ...(w ? [w] : []), ...(b ? [b] : [])];
+    return K.dispatch('layerNorm', inputs, { size, eps, affine: b ? 'both' : w ? 'weight' : 'none' })[0];
+  }
+  const x2 = x.reshape([-1, size]);
+  const c = x2.sub(x2.mean(-1, { keepdim: true }));
+  let y = c.mul(c.square().mean(-1, { keepdim: true }).add(eps).rsqrt());
+  if (w) y = y.mul(w);
+  if (b) y = y.add(b);
+  return y.reshape(x.shape);
+}
 /** Away from kinks and integers: for piecewise ops. */
 const safe = () => [
   leaf([
@@ -484,6 +500,18 @@ const cases: Record<string, Case[]> = {
       name: 'conv2d 1x1 (pointwise, no bias)',
       fn: (x, w) => K.conv2d(x, w),
       inputs: () => [rnd([1, 3, 3, 3], 127), rnd([2, 3, 1, 1], 128)],
+    },
+  ],
+  layerNorm: [
+    {
+      name: 'layerNorm over the last dim, weight and bias',
+      fn: (x, w, b) => layerNorm(x, 4, 1e-5, w, b),
+      inputs: () => [rnd([3, 4], 129), rnd([4], 130), rnd([4], 131)],
+    },
+    {
+      name: 'layerNorm over the last two dims, no affine',
+      fn: (x) => layerNorm(x, 6, 1e-3),
+      inputs: () => [rnd([2, 3, 2], 132)],
     },
   ],
   maxPool2d: [

@@ -13,7 +13,8 @@
         "src/elementwise.cc",
         "src/im2col.cc",
         "src/optim.cc",
-        "src/conv.cc"
+        "src/conv.cc",
+        "src/layer_norm.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

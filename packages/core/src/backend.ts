@@ -28,7 +28,7 @@ export interface Backend {
 /**
  * Fused primitives a backend may leave out: their callers check for the kernel and otherwise run
  * the same computation as a composite of other primitives (fused optimizer updates, the fused
- * convolution and its backward kernels, the max-pooling and GELU gradients).
+ * convolution and its backward kernels, the max-pooling and GELU gradients, layer normalisation).
  */
 export const OPTIONAL_KERNELS: ReadonlySet<string> = new Set([
   'adamUpdate_',
@@ -38,6 +38,8 @@ export const OPTIONAL_KERNELS: ReadonlySet<string> = new Set([
   'conv2dBackwardWeight',
   'maxPool2dBackward',
   'geluBackward',
+  'layerNorm',
+  'layerNormBackward',
 ]);
 
 const backends = new Map<string, Backend>();

@@ -18,6 +18,7 @@ import {
   Flatten,
   GELU,
   generateSquareSubsequentMask,
+  functional as F,
   LayerNorm,
   Linear,
   loadOnnx,
@@ -224,6 +225,25 @@ describe('exportOnnx → onnxruntime-node', () => {
     // one-hot Conv each) + MatMul / mean.
     expect(ops.filter((op) => op === 'Conv').length).toBe(3);
     expect(ops).toEqual(expect.arrayContaining(['MaxPool', 'MatMul']));
+  });
+
+  it('functional layerNorm (the fused primitive) with and without affine parameters', async () => {
+    class FunctionalNorm extends Module {
+      norm = new LayerNorm([6]);
+      forward(x: Tensor): Tensor {
+        const y = F.layerNorm(x, [6], { weight: this.norm.weight, bias: this.norm.bias });
+        return F.layerNorm(y.reshape([2, 3, 2, 3]), [2, 3], { eps: 1e-3 });
+      }
+    }
+    manualSeed(10);
+    const m = new FunctionalNorm();
+    noGrad(() => {
+      m.norm.weight!.copy_(randn([6]));
+      m.norm.bias!.copy_(randn([6]));
+    });
+    const bytes = await checkModel(m, [randn([2, 3, 6])]);
+    const ops = decodeModel(bytes).graph.nodes.map((n) => n.opType);
+    expect(ops.filter((op) => op === 'LayerNormalization').length).toBe(2);
   });
 
   it('dynamic batch axes: one export runs other batch sizes', async () => {

@@ -2,6 +2,7 @@ import { binaryDerivatives, ternaryDerivatives } from './binary.js';
 import { convDerivatives } from './conv.js';
 import { indexingDerivatives } from './indexing.js';
 import { linalgDerivatives } from './linalg.js';
+import { normDerivatives } from './norm.js';
 import { reduceDerivatives } from './reduce.js';
 import type { DerivativeTable } from './types.js';
 import { unaryDerivatives } from './unary.js';
@@ -21,6 +22,7 @@ export const derivatives: DerivativeTable = {
   ...linalgDerivatives,
   ...indexingDerivatives,
   ...convDerivatives,
+  ...normDerivatives,
 };
 
 /**
@@ -57,4 +59,5 @@ export const nonDifferentiable: ReadonlySet<string> = new Set([
   'conv2dBackwardWeight',
   'maxPool2dBackward',
   'geluBackward',
+  'layerNormBackward',
 ]);

@@ -24,6 +24,7 @@
 #include "elementwise.h"
 #include "gemm.h"
 #include "im2col.h"
+#include "layer_norm.h"
 #include "conv.h"
 #include "optim.h"
 #include "threads.h"
@@ -532,6 +533,59 @@ Napi::Value GeluBackward(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// layerNorm(x, w, b, y, mean, rstd, spec): spec = [rows, size, eps]; w/b empty when absent.
+Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto x = array_arg<float>(info, 0, napi_float32_array, "x");
+  if (!x.ok) return env.Undefined();
+  auto w = array_arg<float>(info, 1, napi_float32_array, "weight");
+  if (!w.ok) return env.Undefined();
+  auto b = array_arg<float>(info, 2, napi_float32_array, "bias");
+  if (!b.ok) return env.Undefined();
+  auto y = array_arg<float>(info, 3, napi_float32_array, "out");
+  if (!y.ok) return env.Undefined();
+  auto mean = array_arg<float>(info, 4, napi_float32_array, "mean");
+  if (!mean.ok) return env.Undefined();
+  auto rstd = array_arg<float>(info, 5, napi_float32_array, "rstd");
+  if (!rstd.ok) return env.Undefined();
+  Spec s = spec_arg(info, 6, 3);
+  if (!s.ok) return env.Undefined();
+  const i64 rows = s[0], size = s[1];
+  if (rows < 0 || size < 1 || !all_hold(rows * size, {x.length, y.length}) || !all_hold(rows, {mean.length, rstd.length}) ||
+      (w.length > 0 && w.length < size) || (b.length > 0 && b.length < size)) {
+    throw_range(env, "layerNorm");
+    return env.Undefined();
+  }
+  kd::layer_norm_f32(x.data, w.length > 0 ? w.data : nullptr, b.length > 0 ? b.data : nullptr, y.data, mean.data,
+                     rstd.data, rows, size, s.v[2]);
+  return env.Undefined();
+}
+
+// layerNormBackward(g, x, mean, rstd, w, dx, dw, db, spec): spec = [rows, size]; w/dw/db empty
+// when absent.
+Napi::Value LayerNormBackward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* names[8] = {"grad", "x", "mean", "rstd", "weight", "dx", "dweight", "dbias"};
+  ArrayArg<float> a[8];
+  for (int i = 0; i < 8; i++) {
+    a[i] = array_arg<float>(info, i, napi_float32_array, names[i]);
+    if (!a[i].ok) return env.Undefined();
+  }
+  Spec s = spec_arg(info, 8, 2);
+  if (!s.ok) return env.Undefined();
+  const i64 rows = s[0], size = s[1];
+  const auto ok_opt = [&](int i) { return a[i].length == 0 || a[i].length >= size; };
+  if (rows < 0 || size < 1 || !all_hold(rows * size, {a[0].length, a[1].length, a[5].length}) ||
+      !all_hold(rows, {a[2].length, a[3].length}) || !ok_opt(4) || !ok_opt(6) || !ok_opt(7)) {
+    throw_range(env, "layerNormBackward");
+    return env.Undefined();
+  }
+  const auto ptr = [&](int i) { return a[i].length > 0 ? a[i].data : nullptr; };
+  kd::layer_norm_backward_f32(a[0].data, a[1].data, a[2].data, a[3].data, ptr(4), a[5].data, ptr(6), ptr(7), rows,
+                              size);
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
@@ -551,7 +605,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2dBackwardWeight", Napi::Function::New(env, Conv2dBackwardWeight, "conv2dBackwardWeight"));
   exports.Set("maxPool2dBackward", Napi::Function::New(env, MaxPool2dBackward, "maxPool2dBackward"));
   exports.Set("geluBackward", Napi::Function::New(env, GeluBackward, "geluBackward"));
-  exports.Set("abiVersion", Napi::Number::New(env, 6));
+  exports.Set("layerNorm", Napi::Function::New(env, LayerNorm, "layerNorm"));
+  exports.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackward, "layerNormBackward"));
+  exports.Set("abiVersion", Napi::Number::New(env, 7));
   return exports;
 }
 

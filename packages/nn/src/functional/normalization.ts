@@ -3,7 +3,16 @@
  * as composites of core ops so autograd differentiates them and every backend runs them.
  */
 import { noGrad } from '@kindling/autograd';
-import { DTypeError, isFloating, ShapeError, type Tensor, ValueError } from '@kindling/core';
+import {
+  contiguous,
+  DTypeError,
+  dispatch,
+  getBackend,
+  isFloating,
+  ShapeError,
+  type Tensor,
+  ValueError,
+} from '@kindling/core';
 
 const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
 
@@ -130,8 +139,21 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], options
   const dims = checkNormalizedShape(op, x, normalizedShape);
   checkParam(op, 'weight', options?.weight, normalizedShape, x);
   checkParam(op, 'bias', options?.bias, normalizedShape, x);
+  const eps = options?.eps ?? 1e-5;
+  const weight = options?.weight ?? null;
+  const bias = options?.bias ?? null;
+  // The fused primitive where the device has it (a bias needs a weight there; PyTorch's modules
+  // always have both or neither).
+  if (getBackend(x.device).kernels.layerNorm && (weight || !bias)) {
+    const inputs = [contiguous(x)];
+    if (weight) inputs.push(contiguous(weight));
+    if (bias) inputs.push(contiguous(bias));
+    const size = normalizedShape.reduce((a, b) => a * b, 1);
+    const affine = bias ? 'both' : weight ? 'weight' : 'none';
+    return dispatch('layerNorm', inputs, { size, eps, affine })[0];
+  }
   const { centered, variance } = moments(x, dims);
-  let y = centered.mul(variance.add(options?.eps ?? 1e-5).rsqrt());
+  let y = centered.mul(variance.add(eps).rsqrt());
   if (options?.weight) y = y.mul(options.weight);
   if (options?.bias) y = y.add(options.bias);
   return y;

@@ -12,7 +12,7 @@ import { Linear } from '../layers/linear.js';
 import { LayerNorm } from '../layers/normalization.js';
 import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../layers/pooling.js';
 import type { Module } from '../module.js';
-import { attr, poolPads, type Tracer } from './tracer.js';
+import { attr, filled, poolPads, type Tracer } from './tracer.js';
 
 /** How one layer class is exported. */
 interface Handler {
@@ -39,20 +39,6 @@ function isTensorArg(args: unknown[], rank?: number): boolean {
     (x.dtype === 'float32' || x.dtype === 'float64') &&
     (rank === undefined || x.ndim === rank)
   );
-}
-
-/** A constant of ones/zeros for an absent affine parameter. */
-function filled(tr: Tracer, n: number, v: number, like: Tensor): string {
-  const name = tr.fresh('const');
-  tr.initializers.push({
-    name,
-    dims: [n],
-    dataType: like.dtype === 'float64' ? 11 : 1,
-    ...(like.dtype === 'float64'
-      ? { doubleData: new Array(n).fill(v) }
-      : { floatData: new Array(n).fill(v) }),
-  });
-  return name;
 }
 
 function convPads(m: Conv1d | Conv2d): number[] {

@@ -539,6 +539,25 @@ function record(tr: Tracer, op: string, inputs: Tensor[], a: Attrs, outs: Tensor
       case 'im2col':
         bind(im2col(tr, x, a));
         return;
+      case 'layerNorm': {
+        // Normalised dims: the weight's (it has their shape), else the fewest trailing dims
+        // holding `size` elements.
+        const size = a.size as number;
+        let k = inputs[1] ? inputs[1].ndim : 1;
+        for (let p = x.shape[x.ndim - 1]; !inputs[1] && p < size && k < x.ndim; k++)
+          p *= x.shape[x.ndim - 1 - k];
+        const scale = inputs[1]
+          ? name(1)
+          : tr.op('Reshape', [filled(tr, size, 1, x), tr.ints(x.shape.slice(x.ndim - k))]);
+        const ins = [name(0), scale, ...(inputs[2] ? [name(2)] : [])];
+        tr.bind(
+          outs[0],
+          tr.op('LayerNormalization', ins, [attr.i('axis', -k), attr.f('epsilon', a.eps as number)]),
+        );
+        tr.poison.set(outs[1], 'the statistics of layer normalisation');
+        tr.poison.set(outs[2], 'the statistics of layer normalisation');
+        return;
+      }
       case 'conv2d': {
         const kernel = a.kernel as number[];
         const pads = poolPads(
@@ -601,6 +620,20 @@ function record(tr: Tracer, op: string, inputs: Tensor[], a: Attrs, outs: Tensor
   } finally {
     tr.suspend--;
   }
+}
+
+/** A constant of ones/zeros for an absent affine parameter. */
+export function filled(tr: Tracer, n: number, v: number, like: Tensor): string {
+  const name = tr.fresh('const');
+  tr.initializers.push({
+    name,
+    dims: [n],
+    dataType: like.dtype === 'float64' ? 11 : 1,
+    ...(like.dtype === 'float64'
+      ? { doubleData: new Array(n).fill(v) }
+      : { floatData: new Array(n).fill(v) }),
+  });
+  return name;
 }
 
 /** End pads that make ONNX's floor rule produce `grid` windows. */

@@ -3,6 +3,7 @@ import { activationGradKernels } from './activation-grad.js';
 import { convKernels } from './conv.js';
 import { convFusedKernels } from './conv-fused.js';
 import { indexingKernels } from './indexing.js';
+import { layerNormKernels } from './layer-norm.js';
 import { matmulKernels } from './matmul.js';
 import { optimKernels } from './optim.js';
 import { randomKernels } from './random.js';
@@ -18,4 +19,5 @@ export const kernelModules: Record<string, Kernel>[] = [
   matmulKernels,
   optimKernels,
   activationGradKernels,
+  layerNormKernels,
 ];

@@ -21,6 +21,7 @@ import {
   maxPool2dBackwardKernel,
 } from './native-conv.js';
 import { geluBackwardKernel } from './native-activation.js';
+import { layerNormBackwardKernel, layerNormKernel } from './native-layer-norm.js';
 import { adamUpdateKernel, sgdUpdateKernel } from './native-optim.js';
 
 /** Below this many output elements the JavaScript elementwise and reduction kernels are used. */
@@ -372,6 +373,8 @@ export function nativeKernels(addon: NativeAddon, js: Record<string, Kernel>): R
   add('conv2dBackwardWeight', (f) => conv2dBackwardWeightKernel(addon, f));
   add('maxPool2dBackward', (f) => maxPool2dBackwardKernel(addon, f));
   add('geluBackward', (f) => geluBackwardKernel(addon, f));
+  add('layerNorm', (f) => layerNormKernel(addon, f));
+  add('layerNormBackward', (f) => layerNormBackwardKernel(addon, f));
   add('where', (f) => whereKernel(addon, f));
   for (const [op, code] of Object.entries(BINARY_OPS)) add(op, (f) => binaryKernel(addon, code, f));
   for (const [op, code] of Object.entries(UNARY_OPS)) add(op, (f) => unaryKernel(addon, code, f));

@@ -89,10 +89,32 @@ export interface NativeAddon {
   maxPool2dBackward(g: Float32Array, indices: Int32Array, dx: Float32Array, spec: Float64Array): void;
   /** `out = g * gelu'(x)` over contiguous arrays; spec `[n, tanhForm]`. */
   geluBackward(g: Float32Array, x: Float32Array, out: Float32Array, spec: Float64Array): void;
+  /** Layer normalisation of `rows` rows of `size`; spec `[rows, size, eps]`, w/b empty when absent. */
+  layerNorm(
+    x: Float32Array,
+    w: Float32Array,
+    b: Float32Array,
+    y: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    spec: Float64Array,
+  ): void;
+  /** Its gradients; spec `[rows, size]`, w/dw/db empty when absent. */
+  layerNormBackward(
+    g: Float32Array,
+    x: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    w: Float32Array,
+    dx: Float32Array,
+    dw: Float32Array,
+    db: Float32Array,
+    spec: Float64Array,
+  ): void;
 }
 
 /** The ABI this loader expects (bumped with every change of the addon's functions). */
-const ABI_VERSION = 6;
+const ABI_VERSION = 7;
 
 /** The addon, or why it is not available. */
 export interface NativeStatus {

@@ -243,6 +243,55 @@ for (const isa of ISAS) {
       }
     });
 
+    it('transcendental ops: within 1 ULP of the double-precision formula (tanh, GELU-tanh: 3 ULP)', ({
+      skip,
+    }) => {
+      if (!active()) skip(`CPU lacks ${isa}`);
+      // Every float32 in [-12, 12] at 1/64 steps, tiny values and the special cases.
+      const list: number[] = [];
+      for (let v = -12; v <= 12; v += 1 / 64) list.push(v);
+      list.push(1e-30, -1e-30, 3e-8, -3e-8, 1e-4, 0.6249, 0.6251, Number.NaN, 0, -0, 40, -40);
+      list.push(Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY);
+      const x = K.tensor(Float32Array.from(list));
+      const bits = new Float32Array(2);
+      const ints = new Int32Array(bits.buffer);
+      const ulps = (a: number, b: number) => {
+        bits[0] = a;
+        bits[1] = b;
+        return Math.abs(ints[0] - ints[1]);
+      };
+      const sigmoid = (a: number) => (a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a)));
+      const gk = Math.sqrt(2 / Math.PI);
+      const cases: [string, (t: T) => T, (a: number) => number, number][] = [
+        ['exp', K.exp, Math.exp, 1],
+        ['log', K.log, Math.log, 1],
+        ['sigmoid', K.sigmoid, sigmoid, 1],
+        ['tanh', K.tanh, Math.tanh, 3],
+        [
+          'gelu (tanh)',
+          (t) => K.gelu(t, { approximate: 'tanh' }),
+          (a) => 0.5 * a * (1 + Math.tanh(gk * (a + 0.044715 * a ** 3))),
+          3,
+        ],
+      ];
+      for (const [name, op, ref, tol] of cases) {
+        const got = op(x).dataSync();
+        for (let i = 0; i < list.length; i++) {
+          const want = Math.fround(ref(list[i]));
+          const g = got[i];
+          // GELU's left tail is 0.5 x (1 + tanh), which float cancels to 0 (so does PyTorch's):
+          // there, an absolute error below 1e-7 is the float result.
+          const close =
+            Object.is(g, want) ||
+            ulps(g, want) <= tol ||
+            (name.startsWith('gelu') && Math.abs(g - want) < 1e-7);
+          if (Number.isNaN(want) ? !Number.isNaN(g) : !close) {
+            throw new Error(`${name}(${list[i]}): ${g}, expected ${want} (within ${tol} ULP)`);
+          }
+        }
+      }
+    });
+
     it('copies strided views (contiguous, copy_) without touching anything else', ({ skip }) => {
       if (!active()) skip(`CPU lacks ${isa}`);
       const x = rand([30, 40]);

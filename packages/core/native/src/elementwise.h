@@ -24,7 +24,8 @@ struct EwSpec {
 enum class BinaryOp : int { Add = 0, Sub, Mul, Div, Maximum, Minimum, Eq, Ne, Lt, Le, Gt, Ge, Count };
 /**
  * Unary ops (float32 -> float32); Copy is the identity (casts and copies of strided views). The
- * transcendental ones (from Exp on) compute in double and round once, like the JavaScript kernels.
+ * transcendental ones (from Exp on) compute in double and round once, like the JavaScript kernels,
+ * except tanh and GELU-tanh: vectorised float approximations within 1-2 ULP.
  */
 enum class UnaryOp : int {
   Neg = 0,
@@ -66,7 +67,7 @@ void ew_where(const EwSpec& s, float* out, const uint8_t* cond, const float* a, 
  */
 void sum_middle(const float* x, float* out, i64 outer, i64 reduce, i64 inner);
 
-/** out = g * gelu'(x) over n contiguous elements (exact, or the tanh form), in double like the JS kernel. */
+/** out = g * gelu'(x) over n contiguous elements: exact (in double), or the tanh form (vectorised float). */
 void gelu_backward_f32(const float* g, const float* x, float* out, i64 n, bool tanh_form);
 
 }  // namespace kd

@@ -25,7 +25,7 @@ enum class BinaryOp : int { Add = 0, Sub, Mul, Div, Maximum, Minimum, Eq, Ne, Lt
 /**
  * Unary ops (float32 -> float32); Copy is the identity (casts and copies of strided views). The
  * transcendental ones (from Exp on) compute in double and round once, like the JavaScript kernels,
- * except tanh and GELU-tanh: vectorised float approximations within 1-2 ULP.
+ * except exp, sigmoid, tanh and GELU-tanh: vectorised float approximations within 1-3 ULP.
  */
 enum class UnaryOp : int {
   Neg = 0,

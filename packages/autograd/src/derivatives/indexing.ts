@@ -24,6 +24,7 @@ function padTo(t: Tensor, shape: readonly number[]): Tensor {
       start: 0,
       end: out.shape[d],
       step: 1,
+      zeroBase: true,
     });
   }
   return out;

@@ -51,7 +51,10 @@ export const viewDerivatives: DerivativeTable = {
   expand: { backward: (ctx) => [sumToShape(ctx.grad, ctx.inputShape(0))] },
   slice: {
     backward: (ctx) => [
-      dispatch1('sliceScatter', [zerosOf(ctx, 0, ctx.grad), ctx.grad], sliceAttrs(ctx.attrs)),
+      dispatch1('sliceScatter', [zerosOf(ctx, 0, ctx.grad), ctx.grad], {
+        ...sliceAttrs(ctx.attrs),
+        zeroBase: true,
+      }),
     ],
   },
   asStrided: {

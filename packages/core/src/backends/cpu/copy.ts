@@ -2,7 +2,7 @@ import { getBackend, type Kernel } from '../../backend.js';
 import type { DType, TypedArray } from '../../dtype.js';
 import { Tensor } from '../../tensor.js';
 import { coalesce } from './codegen.js';
-import { cpuData } from './memory.js';
+import { cpuData, newCpuTensor } from './memory.js';
 
 /** Writes contiguous `values` into the strided view `dst`. */
 export function writeStrided(dst: Tensor, values: TypedArray): void {
@@ -55,9 +55,16 @@ const copyInto: Kernel = ([dst, src]) => {
   return [dst];
 };
 
-/** A copy of `base` with the slice `dim, start:end:step` replaced by `src`. */
+/**
+ * A copy of `base` with the slice `dim, start:end:step` replaced by `src`. With the attr
+ * `zeroBase: true` the caller promises `base` is all zeros (a gradient being padded back to its
+ * input's shape): the output is then allocated zero-filled instead of copied from `base`.
+ */
 const sliceScatter: Kernel = ([base, src], a) => {
-  const out = getBackend('cpu').kernels.cast([base], { dtype: base.dtype })[0];
+  const out =
+    a.zeroBase === true
+      ? newCpuTensor(base.shape, base.dtype).tensor
+      : getBackend('cpu').kernels.cast([base], { dtype: base.dtype })[0];
   const { dim, start, step } = a as { dim: number; start: number; step: number };
   const strides = [...out.strides];
   strides[dim] *= step;

@@ -502,6 +502,18 @@ const cases: Record<string, Case[]> = {
       inputs: () => [rnd([1, 3, 3, 3], 127), rnd([2, 3, 1, 1], 128)],
     },
   ],
+  softmax: [
+    u(
+      'softmax over the last dim',
+      (x) => K.softmax(x, -1),
+      () => [rnd([3, 5], 133)],
+    ),
+    u(
+      'logSoftmax over the last dim',
+      (x) => K.logSoftmax(x, 1),
+      () => [rnd([2, 4], 134)],
+    ),
+  ],
   layerNorm: [
     {
       name: 'layerNorm over the last dim, weight and bias',

@@ -28,7 +28,8 @@ export interface Backend {
 /**
  * Fused primitives a backend may leave out: their callers check for the kernel and otherwise run
  * the same computation as a composite of other primitives (fused optimizer updates, the fused
- * convolution and its backward kernels, the max-pooling and GELU gradients, layer normalisation).
+ * convolution and its backward kernels, the max-pooling and GELU gradients, layer normalisation,
+ * softmax).
  */
 export const OPTIONAL_KERNELS: ReadonlySet<string> = new Set([
   'adamUpdate_',
@@ -40,6 +41,8 @@ export const OPTIONAL_KERNELS: ReadonlySet<string> = new Set([
   'geluBackward',
   'layerNorm',
   'layerNormBackward',
+  'softmax',
+  'softmaxBackward',
 ]);
 
 const backends = new Map<string, Backend>();

@@ -60,4 +60,5 @@ export const nonDifferentiable: ReadonlySet<string> = new Set([
   'maxPool2dBackward',
   'geluBackward',
   'layerNormBackward',
+  'softmaxBackward',
 ]);

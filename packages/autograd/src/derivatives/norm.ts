@@ -43,8 +43,26 @@ function layerNormBackward(ctx: DerivativeContext): (Tensor | null)[] {
   ];
 }
 
-/** Derivatives of the fused normalisation primitives. */
+/**
+ * Gradient of the fused `softmax` primitive (last dim; `log` for log-softmax) from its output y:
+ * `y (g - Σ g y)`, or `g - exp(y) Σ g`. Fused when not recording; the same formula in tensor ops
+ * when recording (y's own history carries the second-order terms).
+ */
+function softmaxBackward(ctx: DerivativeContext): (Tensor | null)[] {
+  const g = ctx.grad;
+  const y = ctx.output(0);
+  const log = ctx.attrs.log === true;
+  if (useFused('softmaxBackward', g.device)) {
+    return [dispatch('softmaxBackward', [contiguous(g), y], { size: ctx.attrs.size, log })[0]];
+  }
+  const last = y.ndim - 1;
+  if (log) return [g.sub(y.exp().mul(g.sum(last, { keepdim: true })))];
+  return [y.mul(g.sub(g.mul(y).sum(last, { keepdim: true })))];
+}
+
+/** Derivatives of the fused normalisation and softmax primitives. */
 export const normDerivatives: DerivativeTable = {
+  softmax: { saveOutputs: [0], backward: softmaxBackward },
   layerNorm: {
     saveInputs: (needs) => (needs.length > 1 ? [0, 1] : [0]),
     saveOutputs: [1, 2],

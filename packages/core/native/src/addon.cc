@@ -586,6 +586,43 @@ Napi::Value LayerNormBackward(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// softmax(x, y, spec) / softmaxBackward(g, y, dx, spec): spec = [rows, size, log]; contiguous.
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto x = array_arg<float>(info, 0, napi_float32_array, "x");
+  if (!x.ok) return env.Undefined();
+  auto y = array_arg<float>(info, 1, napi_float32_array, "out");
+  if (!y.ok) return env.Undefined();
+  Spec s = spec_arg(info, 2, 3);
+  if (!s.ok) return env.Undefined();
+  const i64 rows = s[0], size = s[1];
+  if (rows < 0 || size < 1 || !all_hold(rows * size, {x.length, y.length})) {
+    throw_range(env, "softmax");
+    return env.Undefined();
+  }
+  kd::softmax_f32(x.data, y.data, rows, size, s.v[2] != 0);
+  return env.Undefined();
+}
+
+Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto g = array_arg<float>(info, 0, napi_float32_array, "grad");
+  if (!g.ok) return env.Undefined();
+  auto y = array_arg<float>(info, 1, napi_float32_array, "y");
+  if (!y.ok) return env.Undefined();
+  auto dx = array_arg<float>(info, 2, napi_float32_array, "out");
+  if (!dx.ok) return env.Undefined();
+  Spec s = spec_arg(info, 3, 3);
+  if (!s.ok) return env.Undefined();
+  const i64 rows = s[0], size = s[1];
+  if (rows < 0 || size < 1 || !all_hold(rows * size, {g.length, y.length, dx.length})) {
+    throw_range(env, "softmaxBackward");
+    return env.Undefined();
+  }
+  kd::softmax_backward_f32(g.data, y.data, dx.data, rows, size, s.v[2] != 0);
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
@@ -607,7 +644,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("geluBackward", Napi::Function::New(env, GeluBackward, "geluBackward"));
   exports.Set("layerNorm", Napi::Function::New(env, LayerNorm, "layerNorm"));
   exports.Set("layerNormBackward", Napi::Function::New(env, LayerNormBackward, "layerNormBackward"));
-  exports.Set("abiVersion", Napi::Number::New(env, 7));
+  exports.Set("softmax", Napi::Function::New(env, Softmax, "softmax"));
+  exports.Set("softmaxBackward", Napi::Function::New(env, SoftmaxBackward, "softmaxBackward"));
+  exports.Set("abiVersion", Napi::Number::New(env, 8));
   return exports;
 }
 

@@ -241,6 +241,47 @@ KD_INLINE void sum_impl(const float* __restrict x, float* __restrict out, i64 ou
   }
 }
 
+/**
+ * One softmax row (see src/backends/cpu/softmax.ts): the maximum (NaN wins), exp of the shifted
+ * values kept in y, their sum in double, then the scaling (or, for log-softmax, the log-sum).
+ */
+KD_INLINE void softmax_row(const float* __restrict x, float* __restrict y, i64 n, bool log) {
+  float m = -INFINITY;
+  bool nan = false;
+  for (i64 i = 0; i < n; i++) {
+    m = x[i] > m ? x[i] : m;
+    nan |= x[i] != x[i];
+  }
+  const float shift = nan ? NAN : (m == -INFINITY ? 0.0f : m);
+  double s = 0;
+  for (i64 i = 0; i < n; i++) {
+    y[i] = exp_f(x[i] - shift);
+    s += y[i];
+  }
+  if (log) {
+    const float ls = static_cast<float>(std::log(s));
+    for (i64 i = 0; i < n; i++) y[i] = (x[i] - shift) - ls;
+  } else {
+    const float inv = static_cast<float>(1.0 / s);
+    for (i64 i = 0; i < n; i++) y[i] *= inv;
+  }
+}
+
+/** One softmax-gradient row: y (g - sum g y), or for log-softmax g - exp(y) sum g. */
+KD_INLINE void softmax_backward_row(const float* __restrict g, const float* __restrict y, float* __restrict dx, i64 n,
+                                    bool log) {
+  double s = 0;
+  if (log) {
+    for (i64 i = 0; i < n; i++) s += g[i];
+    const float sf = static_cast<float>(s);
+    for (i64 i = 0; i < n; i++) dx[i] = g[i] - exp_f(y[i]) * sf;
+  } else {
+    for (i64 i = 0; i < n; i++) s += static_cast<double>(g[i]) * y[i];
+    const float sf = static_cast<float>(s);
+    for (i64 i = 0; i < n; i++) dx[i] = y[i] * (g[i] - sf);
+  }
+}
+
 /** The kernels of one ISA: the same templates, compiled under that ISA's target attribute. */
 #define KD_DEFINE_KERNELS(NAME, ATTR)                                                                \
   ATTR void binary_##NAME(BinaryOp op, const EwSpec& s, void* out, const float* a, const float* b) { \
@@ -296,6 +337,13 @@ KD_INLINE void sum_impl(const float* __restrict x, float* __restrict out, i64 ou
   ATTR void gelu_tanh_backward_##NAME(const float* __restrict g, const float* __restrict x,          \
                                       float* __restrict out, i64 n) {                                \
     for (i64 i = 0; i < n; i++) out[i] = g[i] * gelu_tanh_grad_f(x[i]);                              \
+  }                                                                                                  \
+  ATTR void softmax_##NAME(const float* x, float* y, i64 rows, i64 size, bool log) {                  \
+    for (i64 r = 0; r < rows; r++) softmax_row(x + r * size, y + r * size, size, log);               \
+  }                                                                                                  \
+  ATTR void softmax_backward_##NAME(const float* g, const float* y, float* dx, i64 rows, i64 size,    \
+                                    bool log) {                                                      \
+    for (i64 r = 0; r < rows; r++) softmax_backward_row(g + r * size, y + r * size, dx + r * size, size, log); \
   }
 
 KD_DEFINE_KERNELS(generic, )
@@ -370,6 +418,28 @@ void gelu_backward_f32(const float* g, const float* x, float* out, i64 n, bool t
     const double d = 0.5 * (1 + std::erf(v / 1.4142135623730951)) + v * std::exp(-0.5 * v * v) * kInvSqrt2Pi;
     out[i] = static_cast<float>(g[i] * d);
   }
+}
+
+void softmax_f32(const float* x, float* y, i64 rows, i64 size, bool log) {
+#if KD_X86
+  switch (active_isa()) {
+    case Isa::Avx512: return softmax_avx512(x, y, rows, size, log);
+    case Isa::Avx2: return softmax_avx2(x, y, rows, size, log);
+    default: break;
+  }
+#endif
+  softmax_generic(x, y, rows, size, log);
+}
+
+void softmax_backward_f32(const float* g, const float* y, float* dx, i64 rows, i64 size, bool log) {
+#if KD_X86
+  switch (active_isa()) {
+    case Isa::Avx512: return softmax_backward_avx512(g, y, dx, rows, size, log);
+    case Isa::Avx2: return softmax_backward_avx2(g, y, dx, rows, size, log);
+    default: break;
+  }
+#endif
+  softmax_backward_generic(g, y, dx, rows, size, log);
 }
 
 }  // namespace kd

@@ -70,4 +70,10 @@ void sum_middle(const float* x, float* out, i64 outer, i64 reduce, i64 inner);
 /** out = g * gelu'(x) over n contiguous elements: exact (in double), or the tanh form (vectorised float). */
 void gelu_backward_f32(const float* g, const float* x, float* out, i64 n, bool tanh_form);
 
+/** Softmax (or log-softmax) of `rows` contiguous rows of `size` elements. */
+void softmax_f32(const float* x, float* y, i64 rows, i64 size, bool log);
+
+/** Its gradient from the output gradient g and the output y. */
+void softmax_backward_f32(const float* g, const float* y, float* dx, i64 rows, i64 size, bool log);
+
 }  // namespace kd

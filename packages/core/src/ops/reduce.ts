@@ -4,13 +4,14 @@
  * `cumsum`, `cumprod`. Everything else (mean, var, std, norm, logsumexp, softmax, logSoftmax, all,
  * any) is composed of primitives and elementwise ops, so autograd differentiates it for free.
  */
+import { getBackend } from '../backend.js';
 import { dispatch, dispatch1 } from '../dispatch.js';
 import { checkDType, type DType, isFloating, toFloating } from '../dtype.js';
 import { DTypeError, IndexError, ValueError } from '../errors.js';
 import { fmtShape, normalizeDim, normalizeDims } from '../shape.js';
 import type { Dims, Tensor } from '../tensor.js';
 import { reshape } from '../views.js';
-import { cast } from './copy.js';
+import { cast, contiguous } from './copy.js';
 import { full } from './creation.js';
 import { abs, add, div, exp, isinf, log, mul, ne, pow, sqrt, sub, where } from './elementwise.js';
 import type { ValuesIndices } from './indexing.js';
@@ -299,8 +300,18 @@ function softmaxPrep(op: string, x: Tensor, dim: number): { dims: number[]; shif
   return { dims, shifted: sub(x, m) };
 }
 
+/** The fused `softmax` primitive over the last dim, where the device has it; null otherwise. */
+function fusedSoftmax(x: Tensor, dim: number, log: boolean): Tensor | null {
+  if (x.ndim === 0 || x.numel === 0 || !getBackend(x.device).kernels.softmax) return null;
+  if (normalizeDim(dim, x.ndim, log ? 'logSoftmax' : 'softmax') !== x.ndim - 1) return null;
+  return dispatch1('softmax', [contiguous(x)], { size: x.shape[x.ndim - 1], log });
+}
+
 /** Softmax along `dim`: `exp(x - max) / sum(exp(x - max))`. Floating inputs only. */
 export function softmax(x: Tensor, dim: number): Tensor {
+  requireFloat('softmax', x);
+  const fused = fusedSoftmax(x, dim, false);
+  if (fused) return fused;
   const p = softmaxPrep('softmax', x, dim);
   if (!p) return cast(x, x.dtype, true);
   const e = exp(p.shifted);
@@ -309,6 +320,9 @@ export function softmax(x: Tensor, dim: number): Tensor {
 
 /** Log-softmax along `dim`: `(x - max) - log(sum(exp(x - max)))`. Floating inputs only. */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
+  requireFloat('logSoftmax', x);
+  const fused = fusedSoftmax(x, dim, true);
+  if (fused) return fused;
   const p = softmaxPrep('logSoftmax', x, dim);
   if (!p) return cast(x, x.dtype, true);
   return sub(p.shifted, log(reduce('sum', exp(p.shifted), p.dims, true, x.dtype)));

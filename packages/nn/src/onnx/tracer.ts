@@ -539,6 +539,9 @@ function record(tr: Tracer, op: string, inputs: Tensor[], a: Attrs, outs: Tensor
       case 'im2col':
         bind(im2col(tr, x, a));
         return;
+      case 'softmax':
+        bind(tr.op(a.log === true ? 'LogSoftmax' : 'Softmax', [name(0)], [attr.i('axis', -1)]));
+        return;
       case 'layerNorm': {
         // Normalised dims: the weight's (it has their shape), else the fewest trailing dims
         // holding `size` elements.

@@ -8,6 +8,7 @@ import { matmulKernels } from './matmul.js';
 import { optimKernels } from './optim.js';
 import { randomKernels } from './random.js';
 import { reduceKernels } from './reduce.js';
+import { softmaxKernels } from './softmax.js';
 
 /** Kernel tables of the CPU backend beyond elementwise and copy (one module per op family). */
 export const kernelModules: Record<string, Kernel>[] = [
@@ -20,4 +21,5 @@ export const kernelModules: Record<string, Kernel>[] = [
   optimKernels,
   activationGradKernels,
   layerNormKernels,
+  softmaxKernels,
 ];

@@ -20,7 +20,7 @@ import {
   conv2dKernel,
   maxPool2dBackwardKernel,
 } from './native-conv.js';
-import { geluBackwardKernel } from './native-activation.js';
+import { geluBackwardKernel, softmaxBackwardKernel, softmaxKernel } from './native-activation.js';
 import { layerNormBackwardKernel, layerNormKernel } from './native-layer-norm.js';
 import { adamUpdateKernel, sgdUpdateKernel } from './native-optim.js';
 
@@ -374,6 +374,8 @@ export function nativeKernels(addon: NativeAddon, js: Record<string, Kernel>): R
   add('maxPool2dBackward', (f) => maxPool2dBackwardKernel(addon, f));
   add('geluBackward', (f) => geluBackwardKernel(addon, f));
   add('layerNorm', (f) => layerNormKernel(addon, f));
+  add('softmax', (f) => softmaxKernel(addon, f));
+  add('softmaxBackward', (f) => softmaxBackwardKernel(addon, f));
   add('layerNormBackward', (f) => layerNormBackwardKernel(addon, f));
   add('where', (f) => whereKernel(addon, f));
   for (const [op, code] of Object.entries(BINARY_OPS)) add(op, (f) => binaryKernel(addon, code, f));

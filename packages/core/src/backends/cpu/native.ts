@@ -99,7 +99,11 @@ export interface NativeAddon {
     rstd: Float32Array,
     spec: Float64Array,
   ): void;
-  /** Its gradients; spec `[rows, size]`, w/dw/db empty when absent. */
+  /** Softmax (or log-softmax, spec[2] = 1) of contiguous rows; spec `[rows, size, log]`. */
+  softmax(x: Float32Array, y: Float32Array, spec: Float64Array): void;
+  /** Its gradient from the output gradient and the output; spec as softmax. */
+  softmaxBackward(g: Float32Array, y: Float32Array, dx: Float32Array, spec: Float64Array): void;
+  /** Layer-norm gradients; spec `[rows, size]`, w/dw/db empty when absent. */
   layerNormBackward(
     g: Float32Array,
     x: Float32Array,
@@ -114,7 +118,7 @@ export interface NativeAddon {
 }
 
 /** The ABI this loader expects (bumped with every change of the addon's functions). */
-const ABI_VERSION = 7;
+const ABI_VERSION = 8;
 
 /** The addon, or why it is not available. */
 export interface NativeStatus {

@@ -246,24 +246,43 @@ KD_INLINE void sum_impl(const float* __restrict x, float* __restrict out, i64 ou
  * values kept in y, their sum in double, then the scaling (or, for log-softmax, the log-sum).
  */
 KD_INLINE void softmax_row(const float* __restrict x, float* __restrict y, i64 n, bool log) {
-  float m = -INFINITY;
+  // Sixteen independent lanes for the maximum and the sum, so both loops vectorise without
+  // reassociating one chain (as sum_impl).
+  float mlane[16];
+  double slane[16];
+  for (int j = 0; j < 16; j++) {
+    mlane[j] = -INFINITY;
+    slane[j] = 0;
+  }
   bool nan = false;
-  for (i64 i = 0; i < n; i++) {
+  i64 i = 0;
+  for (; i + 16 <= n; i += 16) {
+    for (int j = 0; j < 16; j++) {
+      const float v = x[i + j];
+      mlane[j] = v > mlane[j] ? v : mlane[j];
+      nan |= v != v;
+    }
+  }
+  float m = -INFINITY;
+  for (; i < n; i++) {
     m = x[i] > m ? x[i] : m;
     nan |= x[i] != x[i];
   }
+  for (int j = 0; j < 16; j++) m = mlane[j] > m ? mlane[j] : m;
   const float shift = nan ? NAN : (m == -INFINITY ? 0.0f : m);
+  for (i = 0; i < n; i++) y[i] = exp_f(x[i] - shift);
   double s = 0;
-  for (i64 i = 0; i < n; i++) {
-    y[i] = exp_f(x[i] - shift);
-    s += y[i];
+  for (i = 0; i + 16 <= n; i += 16) {
+    for (int j = 0; j < 16; j++) slane[j] += y[i + j];
   }
+  for (; i < n; i++) s += y[i];
+  for (int j = 0; j < 16; j++) s += slane[j];
   if (log) {
     const float ls = static_cast<float>(std::log(s));
-    for (i64 i = 0; i < n; i++) y[i] = (x[i] - shift) - ls;
+    for (i = 0; i < n; i++) y[i] = (x[i] - shift) - ls;
   } else {
     const float inv = static_cast<float>(1.0 / s);
-    for (i64 i = 0; i < n; i++) y[i] *= inv;
+    for (i = 0; i < n; i++) y[i] *= inv;
   }
 }
 

@@ -199,6 +199,10 @@ const indexAdd: Kernel = ([x, index, source], a) => {
   const outer = shapeNumel(xv.shape.slice(0, dim));
   const inner = shapeNumel(xv.shape.slice(dim + 1));
   const isBool = x.dtype === 'bool';
+  if (x.dtype === 'float32') {
+    addRowsF32(out as Float32Array, src as Float32Array, idx, outer, n, m, inner);
+    return [result];
+  }
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < m; j++) {
       const bo = (o * n + idx[j]) * inner;
@@ -209,6 +213,28 @@ const indexAdd: Kernel = ([x, index, source], a) => {
   }
   return [result];
 };
+
+/**
+ * `indexAdd`'s loop for float32 alone (the embedding gradient's case): a function that only ever
+ * sees Float32Arrays stays monomorphic in V8, several times faster than the shared loop.
+ */
+function addRowsF32(
+  out: Float32Array,
+  src: Float32Array,
+  idx: ArrayLike<number>,
+  outer: number,
+  n: number,
+  m: number,
+  inner: number,
+): void {
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < m; j++) {
+      const bo = (o * n + idx[j]) * inner;
+      const bs = (o * m + j) * inner;
+      for (let t = 0; t < inner; t++) out[bo + t] += src[bs + t];
+    }
+  }
+}
 
 const nonzero: Kernel = ([x]) => {
   const data = cpuContiguousData(x);

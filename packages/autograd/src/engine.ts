@@ -1,4 +1,4 @@
-import { type Storage, type Tensor, add, cast, storagesCreated } from '@kindling/core';
+import { type Storage, type Tensor, add, cast, dispatch, getBackend, storagesCreated } from '@kindling/core';
 import { AutogradError } from './errors.js';
 import { withGradMode } from './grad-mode.js';
 import { AccumulateGrad, type Edge, type Node } from './node.js';
@@ -158,13 +158,27 @@ export function runBackward(
     g.numel === g.storage.length &&
     g.isContiguous();
 
+  // A second gradient for a slot whose first is owned by the pass is added into it in place.
+  const accumulatesInto = (prev: Tensor, g: Tensor) =>
+    owned(prev) &&
+    g.storage !== prev.storage &&
+    g.dtype === prev.dtype &&
+    g.device === prev.device &&
+    sameShape(g.shape, prev.shape) &&
+    getBackend(prev.device).kernels.accumulate_ !== undefined;
+
   const buffers = new Map<Node, (Tensor | null)[]>();
   const addGrad = (node: Node, nr: number, g: Tensor) => {
     let b = buffers.get(node);
     if (!b) buffers.set(node, (b = new Array(node.numOutputs).fill(null)));
     const prev = b[nr];
-    if (prev) hold(prev, -1);
-    b[nr] = prev ? withGradMode(createGraph, () => add(prev, g)) : g;
+    if (prev) {
+      hold(prev, -1);
+      if (accumulatesInto(prev, g)) dispatch('accumulate_', [prev, g]);
+      else b[nr] = withGradMode(createGraph, () => add(prev, g));
+    } else {
+      b[nr] = g;
+    }
     hold(b[nr]!, 1);
   };
   roots.forEach((e, i) => {

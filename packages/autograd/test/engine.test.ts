@@ -483,3 +483,23 @@ describe('first gradients: no aliasing between .grad and other tensors', () => {
     close(vals(x.grad), [12, 12]);
   });
 });
+
+// Gradients meeting at one slot are summed into the first when the pass owns it alone.
+describe('summing gradients that meet at one tensor', () => {
+  it('two uses of a non-leaf add up', () => {
+    const x = leaf([1, 2, 3]);
+    const y = x.mul(x);
+    y.mul(2).sum().add(y.mul(3).sum()).backward();
+    close(vals(x.grad), [10, 20, 30]);
+  });
+
+  it('a gradient also sent on to another node is not summed into in place before that node ran', () => {
+    const x = leaf([1, 2, 3]);
+    const w = leaf([2, 2, 2]);
+    const v = leaf([1, -1, 0.5]);
+    const h = x.mul(w);
+    h.add(h.mul(2)).mul(v).sum().backward();
+    close(vals(x.grad), [6, -6, 3]);
+    close(vals(w.grad), [3, -6, 4.5]);
+  });
+});

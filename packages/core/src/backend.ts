@@ -29,7 +29,7 @@ export interface Backend {
  * Fused primitives a backend may leave out: their callers check for the kernel and otherwise run
  * the same computation as a composite of other primitives (fused optimizer updates, the fused
  * convolution and its backward kernels, the max-pooling and GELU gradients, layer normalisation,
- * softmax).
+ * softmax, in-place gradient accumulation).
  */
 export const OPTIONAL_KERNELS: ReadonlySet<string> = new Set([
   'adamUpdate_',
@@ -43,6 +43,7 @@ export const OPTIONAL_KERNELS: ReadonlySet<string> = new Set([
   'layerNormBackward',
   'softmax',
   'softmaxBackward',
+  'accumulate_',
 ]);
 
 const backends = new Map<string, Backend>();

@@ -61,4 +61,6 @@ export const nonDifferentiable: ReadonlySet<string> = new Set([
   'geluBackward',
   'layerNormBackward',
   'softmaxBackward',
+  // in-place sum of gradients inside the backward engine
+  'accumulate_',
 ]);

@@ -1,4 +1,5 @@
 import type { Kernel } from '../../backend.js';
+import { accumulateKernels } from './accumulate.js';
 import { activationGradKernels } from './activation-grad.js';
 import { convKernels } from './conv.js';
 import { convFusedKernels } from './conv-fused.js';
@@ -22,4 +23,5 @@ export const kernelModules: Record<string, Kernel>[] = [
   activationGradKernels,
   layerNormKernels,
   softmaxKernels,
+  accumulateKernels,
 ];

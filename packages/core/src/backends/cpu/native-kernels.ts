@@ -193,6 +193,23 @@ function copyKernel(addon: NativeAddon, fallback: Kernel): Kernel {
   };
 }
 
+/**
+ * `accumulate_` (accumulate.ts) as the addon's binary add writing into dst itself: each output
+ * element depends only on the same element of dst, so the in-place write is safe.
+ */
+function accumulateKernel(addon: NativeAddon, fallback: Kernel): Kernel {
+  return (inputs, attrs) => {
+    const [dst, src] = inputs;
+    if (!isF32(dst) || !isF32(src) || dst.numel < MIN_ELEMENTWISE || !writeElementwiseSpec(inputs)) {
+      return fallback(inputs, attrs);
+    }
+    const out = (cpuData(dst) as Float32Array).subarray(dst.offset, dst.offset + dst.numel);
+    addon.binary(BINARY_OPS.add, out, cpuData(dst) as Float32Array, cpuData(src) as Float32Array, spec);
+    dst.storage.version++;
+    return [];
+  };
+}
+
 function whereKernel(addon: NativeAddon, fallback: Kernel): Kernel {
   return (inputs, attrs) => {
     const [cond, a, b] = inputs;
@@ -375,6 +392,7 @@ export function nativeKernels(addon: NativeAddon, js: Record<string, Kernel>): R
   add('geluBackward', (f) => geluBackwardKernel(addon, f));
   add('layerNorm', (f) => layerNormKernel(addon, f));
   add('softmax', (f) => softmaxKernel(addon, f));
+  add('accumulate_', (f) => accumulateKernel(addon, f));
   add('softmaxBackward', (f) => softmaxBackwardKernel(addon, f));
   add('layerNormBackward', (f) => layerNormBackwardKernel(addon, f));
   add('where', (f) => whereKernel(addon, f));

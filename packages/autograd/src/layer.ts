@@ -13,7 +13,7 @@ import { AutogradError } from './errors.js';
 import { isGradEnabled, withGradMode } from './grad-mode.js';
 import { type Node, edgeOf, peekMeta, setHistory, type TensorMeta } from './node.js';
 import { OpNode } from './op-node.js';
-import { VIEW_OPS, refreshView, regenerateView, trackView } from './views.js';
+import { VIEW_OPS, refreshView, regenerateView, trackViews } from './views.js';
 
 function alias(t: Tensor): Tensor {
   return new Tensor(t.storage, t.shape, t.strides, t.offset);
@@ -133,7 +133,7 @@ export const autogradLayer: DispatchLayer = {
     }
     let outs = next(op, inputs, attrs);
     if (req) outs = record(op, inputs, attrs, outs);
-    if (VIEW_OPS.has(op)) trackView(outs[0], inputs[0], op, attrs);
+    if (VIEW_OPS.has(op)) trackViews(outs, inputs[0], op, attrs);
     return outs;
   },
 };

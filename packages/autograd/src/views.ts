@@ -2,8 +2,34 @@ import { dispatch1, type Tensor } from '@kindling/core';
 import { withGradMode } from './grad-mode.js';
 import { metaOf, peekMeta, type ViewInfo, type ViewStep } from './node.js';
 
-/** The primitive ops whose output shares the input's storage. */
-export const VIEW_OPS: ReadonlySet<string> = new Set(['view', 'permute', 'expand', 'slice', 'asStrided']);
+/** The primitive ops whose output shares the input's storage (`split`: every output). */
+export const VIEW_OPS: ReadonlySet<string> = new Set([
+  'view',
+  'permute',
+  'expand',
+  'slice',
+  'asStrided',
+  'split',
+]);
+
+/** Tracks every output of a view op; a `split` piece replays as the `slice` it is. */
+export function trackViews(
+  outs: readonly Tensor[],
+  input: Tensor,
+  op: string,
+  attrs: Record<string, unknown>,
+): void {
+  if (op !== 'split') {
+    trackView(outs[0], input, op, attrs);
+    return;
+  }
+  let start = 0;
+  const dim = attrs.dim as number;
+  (attrs.sizes as number[]).forEach((n, i) => {
+    trackView(outs[i], input, 'slice', { dim, start, end: start + n, step: 1 });
+    start += n;
+  });
+}
 
 /** Remembers that `out` is a view of `input`'s base, and how to replay it from the base. */
 export function trackView(out: Tensor, input: Tensor, op: string, attrs: Record<string, unknown>): void {

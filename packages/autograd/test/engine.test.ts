@@ -503,3 +503,22 @@ describe('summing gradients that meet at one tensor', () => {
     close(vals(w.grad), [3, -6, 4.5]);
   });
 });
+
+describe('split pieces are views', () => {
+  it('an in-place op on a piece of a non-leaf reaches the gradient of the whole', () => {
+    const x = leaf([1, 2, 3, 4]);
+    const y = x.mul(1);
+    const [a, b] = y.split(2);
+    a.mul_(3);
+    y.sum().backward();
+    close(vals(x.grad), [3, 3, 1, 1]);
+    close(vals(b), [3, 4]);
+  });
+
+  it('the gradients of all pieces of a leaf meet in one', () => {
+    const x = leaf([1, 2, 3, 4, 5, 6]);
+    const [p, q, r] = x.chunk(3);
+    p.mul(q).add(r.square()).sum().backward();
+    close(vals(x.grad), [3, 4, 1, 2, 10, 12]);
+  });
+});

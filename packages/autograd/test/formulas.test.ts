@@ -502,6 +502,21 @@ const cases: Record<string, Case[]> = {
       inputs: () => [rnd([1, 3, 3, 3], 127), rnd([2, 3, 1, 1], 128)],
     },
   ],
+  split: [
+    u(
+      'split, one piece unused',
+      (x) => x.split([1, 2], 1)[1].mul(on(x, rnd([2, 2], 135, -2, 2, false))),
+      () => [rnd([2, 3], 136)],
+    ),
+    u(
+      'chunk, pieces combined',
+      (x) => {
+        const [p, q] = x.chunk(2, 0);
+        return p.mul(q.exp());
+      },
+      () => [rnd([4, 3], 137)],
+    ),
+  ],
   softmax: [
     u(
       'softmax over the last dim',

@@ -1,5 +1,5 @@
 import type { Kernel } from './backend.js';
-import { dispatch1 } from './dispatch.js';
+import { dispatch, dispatch1 } from './dispatch.js';
 import { IndexError, ShapeError, ValueError } from './errors.js';
 import { fmtShape, inferViewShape, normalizeDim, normalizeDims, shapeNumel } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -9,6 +9,15 @@ import { contiguous } from './ops/copy.js';
  * View primitives: they only change shape/strides/offset and share storage, so one implementation
  * serves every backend. Autograd still sees them as ops (each has a derivative).
  */
+/** The `slice` view: `dim, start:end:step` of x. */
+function sliceView(x: Tensor, dim: number, start: number, end: number, step: number): Tensor {
+  const shape = [...x.shape];
+  const strides = [...x.strides];
+  shape[dim] = Math.max(0, Math.ceil((end - start) / step));
+  strides[dim] = x.strides[dim] * step;
+  return new Tensor(x.storage, shape, strides, x.offset + start * x.strides[dim]);
+}
+
 export const viewKernels: Record<string, Kernel> = {
   view: ([x], a) => [new Tensor(x.storage, a.shape as number[], a.strides as number[], x.offset)],
   permute: ([x], a) => {
@@ -30,11 +39,19 @@ export const viewKernels: Record<string, Kernel> = {
   },
   slice: ([x], a) => {
     const { dim, start, end, step } = a as { dim: number; start: number; end: number; step: number };
-    const shape = [...x.shape];
-    const strides = [...x.strides];
-    shape[dim] = Math.max(0, Math.ceil((end - start) / step));
-    strides[dim] = x.strides[dim] * step;
-    return [new Tensor(x.storage, shape, strides, x.offset + start * x.strides[dim])];
+    return [sliceView(x, dim, start, end, step)];
+  },
+  // Consecutive pieces of `sizes` along `dim` (torch.split): one op with one output per piece, so
+  // autograd gives them a single node whose gradient is one cat (as PyTorch's SplitBackward),
+  // not one zero-padded gradient per piece summed up.
+  split: ([x], a) => {
+    const dim = a.dim as number;
+    let start = 0;
+    return (a.sizes as number[]).map((n) => {
+      const piece = sliceView(x, dim, start, start + n, 1);
+      start += n;
+      return piece;
+    });
   },
   asStrided: ([x], a) => [
     new Tensor(x.storage, a.shape as number[], a.strides as number[], a.offset as number),
@@ -324,13 +341,7 @@ export function split(x: Tensor, size: number | readonly number[], dim = 0): Ten
       throw new ShapeError(`split: sizes ${fmtShape(sizes)} do not sum to the size ${n} of dimension ${d}`);
     }
   }
-  const out: Tensor[] = [];
-  let start = 0;
-  for (const s of sizes) {
-    out.push(narrow(x, d, start, s));
-    start += s;
-  }
-  return out;
+  return dispatch('split', [x], { dim: d, sizes });
 }
 
 /** Splits into `chunks` pieces of `ceil(n / chunks)` along `dim` (maybe fewer pieces). */

@@ -182,23 +182,28 @@ describe('exportOnnx → onnxruntime-node', () => {
       expect(ops.has(op), op).toBe(true);
   });
 
-  it('primitive-level tracing: a functional forward with views, reductions and softmax', async () => {
+  it('primitive-level tracing: a functional forward with views, split, reductions and softmax', async () => {
     class Functional extends Module {
       w = new Linear(6, 6);
       forward(x: Tensor): Tensor {
-        const h = this.w.call(x).reshape([2, 3, 6]).permute([0, 2, 1]);
+        const [top, bottom] = this.w.call(x).split([2, 4], 0);
+        const h = bottom
+          .add(top.sum(0, { keepdim: true }))
+          .reshape([2, 2, 6])
+          .permute([0, 2, 1]);
         const s = h.softmax(-1).mul(h.sigmoid()).sum(1, { keepdim: true });
         return s
           .sub(h.amax(1, { keepdim: true }))
           .abs()
           .sqrt()
           .log1p()
-          .expand([2, 4, 3])
+          .expand([2, 4, 2])
           .transpose(1, 2);
       }
     }
     manualSeed(5);
-    await checkModel(new Functional(), [randn([6, 6])]);
+    const bytes = await checkModel(new Functional(), [randn([6, 6])]);
+    expect(decodeModel(bytes).graph.nodes.some((n) => n.opType === 'Split')).toBe(true);
   });
 
   it('functional conv and pooling (fused conv2d, grouped im2col conv and max-pool primitives)', async () => {

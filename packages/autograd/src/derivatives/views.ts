@@ -1,6 +1,7 @@
 import {
   type Attrs,
   cast,
+  cat,
   type DeviceName,
   DeviceError,
   type DType,
@@ -49,6 +50,24 @@ export const viewDerivatives: DerivativeTable = {
   },
   // Broadcasting: sum the gradient back to the input shape.
   expand: { backward: (ctx) => [sumToShape(ctx.grad, ctx.inputShape(0))] },
+  // One gradient for all pieces: pieces that got none contribute zeros.
+  split: {
+    backward(ctx) {
+      const dim = ctx.attrs.dim as number;
+      const sizes = ctx.attrs.sizes as number[];
+      const like = ctx.grads.find((g) => g !== null) as Tensor;
+      const shape = ctx.inputShape(0);
+      const parts = ctx.grads.map(
+        (g, i) =>
+          g ??
+          zeros(
+            shape.map((s, d) => (d === dim ? sizes[i] : s)),
+            { dtype: like.dtype, device: like.device },
+          ),
+      );
+      return [cat(parts, dim)];
+    },
+  },
   slice: {
     backward: (ctx) => [
       dispatch1('sliceScatter', [zerosOf(ctx, 0, ctx.grad), ctx.grad], {

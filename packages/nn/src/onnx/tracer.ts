@@ -411,6 +411,14 @@ function record(tr: Tracer, op: string, inputs: Tensor[], a: Attrs, outs: Tensor
         bind(tr.op('Slice', [name(0), tr.ints([start]), tr.ints([e]), tr.ints([dim]), tr.ints([step])]));
         return;
       }
+      case 'split': {
+        const sizes = a.sizes as number[];
+        const names = tr.node('Split', [name(0), tr.ints(sizes)], sizes.length, [
+          attr.i('axis', a.dim as number),
+        ]);
+        for (const [i, o] of outs.entries()) tr.bind(o, names[i]);
+        return;
+      }
       case 'asStrided': {
         if (!x.isContiguous()) {
           tr.problem('asStrided of a non-contiguous tensor');

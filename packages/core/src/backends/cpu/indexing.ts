@@ -18,7 +18,7 @@
  *                 CPU always sorts stably); NaN is larger than everything; indices int32. Gradient:
  *                 scatter / indexAdd of the output gradient back to `indices` along dim.
  */
-import type { Kernel } from '../../backend.js';
+import { getBackend, type Kernel } from '../../backend.js';
 import type { TypedArray } from '../../dtype.js';
 import { IndexError } from '../../errors.js';
 import { contiguousStrides, shapeNumel } from '../../shape.js';
@@ -89,7 +89,10 @@ const cat: Kernel = (inputs, a) => {
   const outRow = shape[dim] * rest;
   let at = 0;
   for (const t of inputs) {
-    const src = cpuContiguousData(t);
+    // Strided pieces (gradients of permuted views) are made contiguous by the active kernel set.
+    const src = t.isContiguous()
+      ? cpuContiguousData(t)
+      : cpuData(getBackend('cpu').kernels.cast([t], { dtype: t.dtype })[0]);
     const len = t.shape[dim] * rest;
     if (len > 0) {
       for (let o = 0; o < outer; o++) out.set(src.subarray(o * len, (o + 1) * len), o * outRow + at);

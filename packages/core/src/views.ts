@@ -5,10 +5,6 @@ import { fmtShape, inferViewShape, normalizeDim, normalizeDims, shapeNumel } fro
 import { Tensor } from './tensor.js';
 import { contiguous } from './ops/copy.js';
 
-/**
- * View primitives: they only change shape/strides/offset and share storage, so one implementation
- * serves every backend. Autograd still sees them as ops (each has a derivative).
- */
 /** The `slice` view: `dim, start:end:step` of x. */
 function sliceView(x: Tensor, dim: number, start: number, end: number, step: number): Tensor {
   const shape = [...x.shape];
@@ -18,6 +14,10 @@ function sliceView(x: Tensor, dim: number, start: number, end: number, step: num
   return new Tensor(x.storage, shape, strides, x.offset + start * x.strides[dim]);
 }
 
+/**
+ * View primitives: they only change shape/strides/offset and share storage, so one implementation
+ * serves every backend. Autograd still sees them as ops (each has a derivative).
+ */
 export const viewKernels: Record<string, Kernel> = {
   view: ([x], a) => [new Tensor(x.storage, a.shape as number[], a.strides as number[], x.offset)],
   permute: ([x], a) => {

@@ -14,6 +14,7 @@ import type { Tensor } from '../../tensor.js';
 import { coalesce } from './codegen.js';
 import { cpuContiguousData, cpuData, newCpuTensor, newCpuTensorUninitialized } from './memory.js';
 import type { NativeAddon } from './native.js';
+import { contiguousSumBlock } from './sum-block.js';
 import {
   conv2dBackwardInputKernel,
   conv2dBackwardWeightKernel,
@@ -240,35 +241,12 @@ function whereKernel(addon: NativeAddon, fallback: Kernel): Kernel {
 function sumKernel(addon: NativeAddon, fallback: Kernel): Kernel {
   return (inputs, attrs) => {
     const [x] = inputs;
-    const dims = attrs.dims as number[];
-    if (
-      !isF32(x) ||
-      attrs.dtype !== 'float32' ||
-      dims.length === 0 ||
-      x.numel < MIN_ELEMENTWISE ||
-      !x.isContiguous() ||
-      dims[dims.length - 1] - dims[0] !== dims.length - 1
-    ) {
-      return fallback(inputs, attrs);
-    }
-    const d0 = dims[0];
-    const d1 = dims[dims.length - 1];
-    let outer = 1;
-    let reduce = 1;
-    let inner = 1;
-    const shape: number[] = [];
-    for (let d = 0; d < x.ndim; d++) {
-      const n = x.shape[d];
-      if (d < d0) outer *= n;
-      else if (d > d1) inner *= n;
-      else reduce *= n;
-      if (d < d0 || d > d1) shape.push(n);
-      else if (attrs.keepdim === true) shape.push(1);
-    }
-    const { tensor, data } = newCpuTensorUninitialized(shape, 'float32');
-    spec[0] = outer;
-    spec[1] = reduce;
-    spec[2] = inner;
+    const block = contiguousSumBlock(x, attrs, MIN_ELEMENTWISE);
+    if (!block) return fallback(inputs, attrs);
+    const { tensor, data } = newCpuTensorUninitialized(block.shape, 'float32');
+    spec[0] = block.outer;
+    spec[1] = block.reduce;
+    spec[2] = block.inner;
     spec[3] = x.offset;
     addon.sum(cpuData(x) as Float32Array, data as Float32Array, spec);
     return [tensor];

@@ -16,6 +16,7 @@ import type { Kernel } from '../../../backend.js';
 import type { Tensor } from '../../../tensor.js';
 import { coalesce } from '../codegen.js';
 import { cpuData, newCpuTensor } from '../memory.js';
+import { contiguousSumBlock } from '../sum-block.js';
 import { type WasmInstance, wasmRelease, wasmReserve } from './runtime.js';
 
 /**
@@ -183,29 +184,9 @@ export function wasmUnaryKernel(op: number, fallback: Kernel): Kernel {
 export function wasmSumKernel(fallback: Kernel): Kernel {
   return (inputs, attrs) => {
     const [x] = inputs;
-    const dims = attrs.dims as number[];
-    if (
-      !isF32(x) ||
-      attrs.dtype !== 'float32' ||
-      dims.length === 0 ||
-      x.numel < MIN_ELEMENTS ||
-      !x.isContiguous() ||
-      dims[dims.length - 1] - dims[0] !== dims.length - 1
-    ) {
-      return fallback(inputs, attrs);
-    }
-    let outer = 1;
-    let n = 1;
-    let inner = 1;
-    const shape: number[] = [];
-    for (let d = 0; d < x.ndim; d++) {
-      const size = x.shape[d];
-      if (d < dims[0]) outer *= size;
-      else if (d > dims[dims.length - 1]) inner *= size;
-      else n *= size;
-      if (d < dims[0] || d > dims[dims.length - 1]) shape.push(size);
-      else if (attrs.keepdim === true) shape.push(1);
-    }
+    const block = contiguousSumBlock(x, attrs, MIN_ELEMENTS);
+    if (!block) return fallback(inputs, attrs);
+    const { outer, reduce: n, inner, shape } = block;
     // Short rows (inner 1) or narrow columns (inner > 1) are per-row overhead: JavaScript's.
     if (inner === 1 ? n < MIN_ROW : inner < 4) return fallback(inputs, attrs);
     const outBytes = align(outer * inner * 4 + SLACK);

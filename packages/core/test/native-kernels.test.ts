@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as K from '@kindling/core';
+import { lcgValues } from './helpers/lcg.js';
 import { nativeAddon } from '../src/backends/cpu/native.js';
 
 const built = existsSync(
@@ -21,20 +22,7 @@ const ISAS = ['avx512', 'avx2', 'generic'];
 
 type T = K.Tensor;
 
-// Deterministic values in [-1, 1) with a few exact zeros (no dependency on Kindling's RNG).
-let seed = 7;
-function values(n: number): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    out[i] = i % 17 === 0 ? 0 : (seed / 2 ** 32) * 2 - 1;
-  }
-  return out;
-}
-
-function rand(shape: number[]): T {
-  return K.tensor(values(shape.reduce((a, b) => a * b, 1))).reshape(shape);
-}
+const { values, rand } = lcgValues(7);
 
 /** The float32 storage of a tensor and the flat index of an element (for strided references). */
 function raw(t: T): Float32Array {

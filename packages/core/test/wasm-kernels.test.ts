@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as K from '@kindling/core';
+import { lcgValues } from './helpers/lcg.js';
 import {
   setWasmVariant,
   type WasmVariant,
@@ -30,20 +31,7 @@ await import('./reduce.test.js');
 
 type T = K.Tensor;
 
-// Deterministic values in [-1, 1) with a few exact zeros (no dependency on Kindling's RNG).
-let seed = 11;
-function values(n: number): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    out[i] = i % 17 === 0 ? 0 : (seed / 2 ** 32) * 2 - 1;
-  }
-  return out;
-}
-
-function rand(shape: number[]): T {
-  return K.tensor(values(shape.reduce((a, b) => a * b, 1))).reshape(shape);
-}
+const { values, rand } = lcgValues(11);
 
 /**
  * Checks `out` (the product of a [.., M, K] and b [.., K, N], batch dims broadcast) against a

@@ -20,8 +20,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { noGrad } from '@kindling/autograd';
 import * as core from '@kindling/core';
-import { AdamW, clipGradNorm_, crossEntropy, save } from '@kindling/nn';
+import { clipGradNorm_, crossEntropy, save } from '@kindling/nn';
 import { CharTokenizer, GPT, generateText, loadMobyDick } from '../../packages/text/dist/index.js';
+import { gptAdamW } from './optimizer.mjs';
 
 const { fromHost, Generator, manualSeed, randint } = core;
 const here = dirname(fileURLToPath(import.meta.url));
@@ -156,16 +157,7 @@ async function main() {
     nEmbd: 128,
     geluApproximate: 'tanh',
   });
-  const decay = [];
-  const noDecay = [];
-  for (const p of model.parameters()) (p.ndim >= 2 ? decay : noDecay).push(p);
-  const optimizer = new AdamW(
-    [
-      { params: decay, weightDecay: 0.1 },
-      { params: noDecay, weightDecay: 0 },
-    ],
-    { lr: peakLr, betas: [0.9, 0.95] },
-  );
+  const optimizer = gptAdamW(model, peakLr);
   console.log(
     `${model.toString()}\n${model.numParameters()} parameters; AdamW(lr=${peakLr}, warm-up ${warmup} steps, cosine to ${Number(minLr.toPrecision(3))}), batch ${batchSize} x ${blockSize} characters, ` +
       (fixedSteps ? `${fixedSteps} steps` : `${args.minutes} minutes of training`) +

@@ -7,8 +7,9 @@
 // the WebGPU benchmark passes 'webgpu'), and a step returns its loss.
 import { manualSeed, randint } from '@kindling/core';
 import '@kindling/autograd';
-import { AdamW, clipGradNorm_, crossEntropy } from '@kindling/nn';
+import { clipGradNorm_, crossEntropy } from '@kindling/nn';
 import { GPT } from '@kindling/text';
+import { gptAdamW } from '../../../examples/char-gpt/optimizer.mjs';
 
 export const gptShape = { vocabSize: 65, blockSize: 64, batch: 32, nLayer: 2, nHead: 4, nEmbd: 128 };
 
@@ -17,16 +18,7 @@ function gptStep(device = 'cpu') {
   const { vocabSize, blockSize, batch, nLayer, nHead, nEmbd } = gptShape;
   manualSeed(0);
   const model = new GPT({ vocabSize, blockSize, nLayer, nHead, nEmbd, geluApproximate: 'tanh' }).to(device);
-  const decay = [];
-  const noDecay = [];
-  for (const p of model.parameters()) (p.ndim >= 2 ? decay : noDecay).push(p);
-  const opt = new AdamW(
-    [
-      { params: decay, weightDecay: 0.1 },
-      { params: noDecay, weightDecay: 0 },
-    ],
-    { lr: 3e-3, betas: [0.9, 0.95] },
-  );
+  const opt = gptAdamW(model, 3e-3);
   const x = randint(0, vocabSize, [batch, blockSize]).to(device);
   const y = randint(0, vocabSize, [batch * blockSize]).to(device);
   model.train();

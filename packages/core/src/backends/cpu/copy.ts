@@ -1,8 +1,8 @@
 import { getBackend, type Kernel } from '../../backend.js';
-import type { DType, TypedArray } from '../../dtype.js';
+import type { TypedArray } from '../../dtype.js';
 import { Tensor } from '../../tensor.js';
 import { coalesce } from './codegen.js';
-import { cpuData, newCpuTensor } from './memory.js';
+import { contiguousCopy, cpuData, newCpuTensor } from './memory.js';
 
 /** Writes contiguous `values` into the strided view `dst`. */
 export function writeStrided(dst: Tensor, values: TypedArray): void {
@@ -42,14 +42,9 @@ export function writeStrided(dst: Tensor, values: TypedArray): void {
   }
 }
 
-/** A contiguous copy of `t` as `dtype`, by the active kernel set's `cast` (native for float32). */
-function contiguousAs(t: Tensor, dtype: DType): TypedArray {
-  return cpuData(getBackend('cpu').kernels.cast([t], { dtype })[0]);
-}
-
 /** `copy_(dst, src)`: src already has dst's shape (maybe broadcast) and dtype; writes in place. */
 const copyInto: Kernel = ([dst, src]) => {
-  const values = contiguousAs(src, dst.dtype);
+  const values = contiguousCopy(src, dst.dtype);
   writeStrided(dst, values);
   dst.storage.version++;
   return [dst];
@@ -69,7 +64,7 @@ const sliceScatter: Kernel = ([base, src], a) => {
   const strides = [...out.strides];
   strides[dim] *= step;
   const target = new Tensor(out.storage, src.shape, strides, start * out.strides[dim]);
-  writeStrided(target, contiguousAs(src, base.dtype));
+  writeStrided(target, contiguousCopy(src, base.dtype));
   return [out];
 };
 

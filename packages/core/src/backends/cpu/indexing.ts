@@ -18,13 +18,13 @@
  *                 CPU always sorts stably); NaN is larger than everything; indices int32. Gradient:
  *                 scatter / indexAdd of the output gradient back to `indices` along dim.
  */
-import { getBackend, type Kernel } from '../../backend.js';
+import type { Kernel } from '../../backend.js';
 import type { TypedArray } from '../../dtype.js';
 import { IndexError } from '../../errors.js';
 import { contiguousStrides, shapeNumel } from '../../shape.js';
 import type { Tensor } from '../../tensor.js';
 import { castKernel } from './elementwise.js';
-import { cpuContiguousData, cpuData, newCpuTensor } from './memory.js';
+import { contiguousCopy, cpuContiguousData, cpuData, newCpuTensor } from './memory.js';
 
 function outOfRange(op: string, index: number, dim: number, size: number): IndexError {
   return new IndexError(`${op}: index ${index} is out of bounds for dimension ${dim} with size ${size}`);
@@ -90,9 +90,7 @@ const cat: Kernel = (inputs, a) => {
   let at = 0;
   for (const t of inputs) {
     // Strided pieces (gradients of permuted views) are made contiguous by the active kernel set.
-    const src = t.isContiguous()
-      ? cpuContiguousData(t)
-      : cpuData(getBackend('cpu').kernels.cast([t], { dtype: t.dtype })[0]);
+    const src = t.isContiguous() ? cpuContiguousData(t) : contiguousCopy(t);
     const len = t.shape[dim] * rest;
     if (len > 0) {
       for (let o = 0; o < outer; o++) out.set(src.subarray(o * len, (o + 1) * len), o * outRow + at);
